@@ -1,0 +1,18 @@
+// 64-byte aligned host allocation with a small header so a block can be freed either explicitly
+// (dispose) or by its ArrayBuffer's finalizer (GC), whichever comes first, exactly once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace nr {
+
+constexpr size_t kAlign = 64;
+
+// Returns the payload pointer (64-byte aligned) or nullptr if the allocation failed.
+void* host_alloc(size_t bytes, bool zero);
+// Frees a payload from host_alloc.
+void host_free(void* payload);
+// Bytes currently held by live host blocks (for memory tests).
+int64_t host_bytes_in_use();
+
+}  // namespace nr

@@ -1,0 +1,203 @@
+// Tensor creation: from JS data (nested arrays, TypedArrays), constant fills, ranges, eye, random.
+import { native } from './backend/native';
+import { args } from './backend/args';
+import { DType, checkDtype, defaultFloat, isFloat, isInt, TypedArray } from './dtype';
+import { Tensor, Shape, NestedArray, checkShape, fmtShape } from './tensor';
+import { nextCounters } from './random';
+
+export interface CreateOptions { dtype?: DType; requiresGrad?: boolean; device?: 'cpu' | 'cuda'; }
+
+function finish(t: Tensor, o: CreateOptions | undefined, op: string): Tensor {
+  if (o?.device && o.device !== 'cpu') { t.dispose(); t.to(o.device); }
+  if (o?.requiresGrad) {
+    if (!isFloat(t.dtype)) { t.dispose(); throw new TypeError(`${op}: only floating-point tensors can require gradients (got ${t.dtype})`); }
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+function dtypeOf(o: CreateOptions | undefined, fallback: DType, op: string): DType {
+  return o?.dtype === undefined ? fallback : checkDtype(o.dtype, op);
+}
+
+function typedDtype(a: TypedArray | ArrayLike<number>): DType | null {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Uint8Array) return 'uint8';
+  return null;
+}
+
+/** Writes JS numbers into a fresh tensor of dtype through a float64/int64 staging tensor and a cast. */
+function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType): Tensor {
+  const out = Tensor.empty(shape, dtype);
+  const d = out.data();
+  if (dtype === 'float16' || dtype === 'bfloat16') {
+    const tmp = fromFlat(values, shape, 'float32');
+    out.copy_(tmp);
+    tmp.dispose();
+    return out;
+  }
+  if (d instanceof BigInt64Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'bigint') d[i] = v;
+      else {
+        const x = Number(v);
+        if (!Number.isFinite(x)) { out.dispose(); throw new RangeError(`tensor: cannot store ${x} in an int64 tensor`); }
+        d[i] = BigInt(Math.trunc(x));
+      }
+    }
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < values.length; i++) (d as Uint8Array)[i] = values[i] ? 1 : 0;
+  } else {
+    for (let i = 0; i < values.length; i++) (d as any)[i] = Number(values[i]);
+  }
+  return out;
+}
+
+/** torch.tensor: from a number, boolean, nested array or TypedArray (copied). */
+export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOptions): Tensor {
+  if (data instanceof Tensor) return finish(data.detach().clone().to(dtypeOf(o, data.dtype, 'tensor')), o, 'tensor');
+  if (ArrayBuffer.isView(data)) {
+    const td = typedDtype(data as TypedArray);
+    if (!td) throw new TypeError('tensor: unsupported TypedArray type (use Float32Array, Float64Array, Int32Array, BigInt64Array or Uint8Array)');
+    const dt = dtypeOf(o, td, 'tensor');
+    const arr = data as TypedArray;
+    return finish(fromFlat(arr as any, [arr.length], dt), o, 'tensor');
+  }
+  const shape: number[] = [];
+  let v: any = data;
+  while (Array.isArray(v)) { shape.push(v.length); v = v[0]; }
+  const flat: (number | boolean)[] = [];
+  let allBool = true, allInt = true;
+  const walk = (x: any, dim: number) => {
+    if (dim === shape.length) {
+      if (typeof x === 'boolean') { allInt = allInt && true; flat.push(x); return; }
+      if (typeof x !== 'number') throw new TypeError(`tensor: expected numbers or booleans, got ${typeof x}`);
+      allBool = false;
+      if (!Number.isInteger(x)) allInt = false;
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new RangeError(`tensor: ragged nested array (expected length ${shape[dim]} at depth ${dim}, shape ${fmtShape(shape)})`);
+    }
+    for (const y of x) walk(y, dim + 1);
+  };
+  walk(data, 0);
+  if (flat.length === 0) allBool = false;
+  const inferred: DType = allBool ? 'bool' : allInt && flat.length > 0 ? 'int64' : defaultFloat();
+  return finish(fromFlat(flat, shape, dtypeOf(o, inferred, 'tensor')), o, 'tensor');
+}
+
+/** A tensor over a copy of a TypedArray with the given shape. */
+export function fromArray(data: TypedArray | number[], shape: Shape, o?: CreateOptions): Tensor {
+  const sh = checkShape(shape, 'fromArray');
+  const n = sh.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new RangeError(`fromArray: ${data.length} values cannot fill shape ${fmtShape(sh)} (${n} elements)`);
+  const td = ArrayBuffer.isView(data) ? typedDtype(data) : null;
+  return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray')), o, 'fromArray');
+}
+
+function shapeArg(shape: Shape | number, op: string): number[] {
+  return checkShape(typeof shape === 'number' ? [shape] : shape, op);
+}
+
+export function empty(shape: Shape | number, o?: CreateOptions): Tensor {
+  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty')), o, 'empty');
+}
+export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
+  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true), o, 'zeros');
+}
+export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor {
+  const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
+  const t = Tensor.empty(shapeArg(shape, 'full'), dtypeOf(o, o?.dtype ?? fallback, 'full'));
+  return finish(t.fill_(value), o, 'full');
+}
+export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
+  return full(shape, 1, { ...o, dtype: o?.dtype ?? defaultFloat() });
+}
+export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { return zeros(t.shape, { dtype: t.dtype, ...o }); }
+export function onesLike(t: Tensor, o?: CreateOptions): Tensor { return ones(t.shape, { dtype: t.dtype, ...o }); }
+export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { return empty(t.shape, { dtype: t.dtype, ...o }); }
+export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { return full(t.shape, value, { dtype: t.dtype, ...o }); }
+
+/** torch.arange(end) / arange(start, end, step?) */
+export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tensor {
+  const [start, end] = b === undefined ? [0, a] : [a, b];
+  for (const x of [start, end, step]) if (!Number.isFinite(x)) throw new RangeError(`arange: start, end and step must be finite (got ${start}, ${end}, ${step})`);
+  if (step === 0) throw new RangeError('arange: step must be non-zero');
+  if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  const n = Math.ceil((end - start) / step);
+  const intLike = [start, end, step].every(Number.isInteger);
+  const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'));
+  args().view(t).num(start).num(step);
+  native().arange(t.storage.buf);
+  return finish(t, o, 'arange');
+}
+
+/** torch.linspace(start, end, steps) */
+export function linspace(start: number, end: number, steps: number, o?: CreateOptions): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'));
+  if (steps > 0) {
+    args().view(t).num(start).num(end);
+    native().linspace(t.storage.buf);
+  }
+  return finish(t, o, 'linspace');
+}
+
+/** torch.eye(n, m?) */
+export function eye(n: number, m = n, o?: CreateOptions): Tensor {
+  const t = Tensor.empty(checkShape([n, m], 'eye'), dtypeOf(o, defaultFloat(), 'eye'), true);
+  const diag = t._view([Math.min(n, m)], [m + 1], 0, 'eye');
+  diag.fill_(1);
+  diag.dispose();
+  return finish(t, o, 'eye');
+}
+
+function random(shape: Shape | number, kind: number, a: number, b: number, dtype: DType, o: CreateOptions | undefined, op: string): Tensor {
+  const t = Tensor.empty(shapeArg(shape, op), dtype);
+  const [lo, hi, off] = nextCounters(t.numel());
+  args().view(t).num(kind).num(lo).num(hi).num(off).num(a).num(b);
+  native().random(t.storage.buf);
+  return finish(t, o, op);
+}
+
+function floatDtype(o: CreateOptions | undefined, op: string): DType {
+  const d = dtypeOf(o, defaultFloat(), op);
+  if (d !== 'float32' && d !== 'float64') throw new TypeError(`${op}: dtype must be float32 or float64 (got ${d})`);
+  return d;
+}
+
+/** Uniform [0, 1) (torch.rand). */
+export function rand(shape: Shape | number, o?: CreateOptions): Tensor { return random(shape, 0, 0, 1, floatDtype(o, 'rand'), o, 'rand'); }
+/** Uniform [low, high). */
+export function uniform(shape: Shape | number, low: number, high: number, o?: CreateOptions): Tensor {
+  return random(shape, 0, low, high, floatDtype(o, 'uniform'), o, 'uniform');
+}
+/** Standard normal (torch.randn). */
+export function randn(shape: Shape | number, o?: CreateOptions): Tensor { return random(shape, 1, 0, 1, floatDtype(o, 'randn'), o, 'randn'); }
+/** Normal with mean and std. */
+export function normal(shape: Shape | number, mean: number, std: number, o?: CreateOptions): Tensor {
+  if (!(std >= 0)) throw new RangeError(`normal: std must be >= 0, got ${std}`);
+  return random(shape, 1, mean, std, floatDtype(o, 'normal'), o, 'normal');
+}
+/** Integers uniform in [low, high) (torch.randint). */
+export function randint(low: number, high: number, shape: Shape | number, o?: CreateOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low}, ${high}`);
+  const d = dtypeOf(o, 'int64', 'randint');
+  if (!isInt(d) && !isFloat(d)) throw new TypeError(`randint: unsupported dtype ${d}`);
+  return random(shape, 2, low, high, d, o, 'randint');
+}
+/** A random permutation of 0..n-1 (int64). */
+export function randperm(n: number, o?: CreateOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  const keys = random([n], 0, 0, 1, 'float64', undefined, 'randperm');
+  const k = keys.data() as Float64Array;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => k[a] - k[b] || a - b);
+  keys.dispose();
+  return finish(fromFlat(idx, [n], dtypeOf(o, 'int64', 'randperm')), o, 'randperm');
+}

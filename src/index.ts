@@ -1,0 +1,23 @@
+// The public API of neurona, and nothing else.
+import './ops/view';
+import './ops/binary';
+import './ops/unary';
+import './ops/reduce';
+
+export { Tensor } from './tensor';
+export type { Shape, NestedArray } from './tensor';
+export type { DType } from './dtype';
+export { promoteTypes, resultType, setDefaultDtype, defaultFloat as getDefaultDtype } from './dtype';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
+export { tidy, keep } from './scope';
+export { manualSeed, initialSeed, getRngState, setRngState } from './random';
+export {
+  tensor, fromArray, empty, zeros, ones, full, zerosLike, onesLike, emptyLike, fullLike,
+  arange, linspace, eye, rand, randn, randint, randperm, uniform, normal,
+} from './creation';
+export { cat, stack, split, chunk, reshape, transpose, permute, squeeze, unsqueeze, flatten, broadcastTensors, narrow, select } from './ops/view';
+export { add, sub, mul, div, pow, where, maximum, minimum, atan2, fmod, remainder, floorDivide } from './ops/binary';
+export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, softplus, hardtanh, clamp, step } from './ops/unary';
+export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
+export { registeredOps } from './ops/registry';
+export * as backend from './backend/runtime';

@@ -1,0 +1,351 @@
+// Tensor = storage + view (dtype, shape, strides, offset) + autograd state. Op methods are added to
+// the prototype by src/ops/* (each op family in its own file); this file holds the core only.
+import { native } from './backend/native';
+import { args } from './backend/args';
+import { ARRAY_TYPE, DType, ITEMSIZE, TypedArray, checkDtype, isFloat } from './dtype';
+import { Device, Storage } from './storage';
+import { GradNode, BackwardOptions, runBackward, isGradEnabled } from './autograd';
+import { track } from './scope';
+
+export type Shape = readonly number[];
+export type NestedArray = number | boolean | NestedArray[];
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+export function contiguousStrides(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
+
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function fmtShape(shape: Shape): string { return `[${shape.join(', ')}]`; }
+
+/** Elements above which an allocation is refused with a RangeError instead of attempting it. */
+export const MAX_NUMEL = 2 ** 40;
+
+/** Validates a requested shape (non-negative safe integers, bounded total) for op `op`. */
+export function checkShape(shape: unknown, op: string): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of integers, got ${typeof shape}`);
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${op}: invalid shape ${JSON.stringify(shape)} (dimensions must be non-negative integers)`);
+    }
+    n *= d;
+  }
+  if (n > MAX_NUMEL) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than neurona allows (${MAX_NUMEL})`);
+  return shape.slice();
+}
+
+export class Tensor {
+  readonly _isTensor = true;
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  gradFn: GradNode | null = null;
+  _hooks: GradHook[] | null = null;
+  _retainsGrad = false;
+  _kept = false;
+  _disposed = false;
+
+  constructor(
+    readonly storage: Storage,
+    readonly dtype: DType,
+    readonly shape: Shape,
+    readonly strides: Shape,
+    readonly offset: number,
+    trackInScope = true,
+  ) {
+    storage.retain();
+    if (trackInScope) track(this);
+  }
+
+  /** A new contiguous tensor (uninitialised unless zero). */
+  static empty(shape: Shape, dtype: DType, zero = false): Tensor {
+    const st = Storage.alloc(numelOf(shape) * ITEMSIZE[dtype], zero);
+    return new Tensor(st, dtype, shape.slice(), contiguousStrides(shape), 0);
+  }
+
+  get device(): Device { return this.storage.device; }
+  get ndim(): number { return this.shape.length; }
+  numel(): number { return numelOf(this.shape); }
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return this.shape.slice();
+    return this.shape[normDim(dim, this.ndim, 'size')];
+  }
+  stride(): number[] { return this.strides.slice(); }
+  isFloatingPoint(): boolean { return isFloat(this.dtype); }
+  get isLeaf(): boolean { return this.gradFn === null; }
+
+  isContiguous(): boolean {
+    let expect = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== expect) return false;
+      expect *= this.shape[d];
+    }
+    return true;
+  }
+
+  /** Throws if the tensor was disposed. Every op calls it (through args().view or view creation). */
+  _check(op: string): this {
+    if (this._disposed || this.storage.freed) throw new Error(`${op}: tensor of shape ${fmtShape(this.shape)} was disposed`);
+    return this;
+  }
+
+  /** Another handle on the same view (own storage reference, not tracked by tidy). */
+  _alias(): Tensor {
+    this._check('autograd');
+    const t = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, false);
+    t.requiresGrad = this.requiresGrad;
+    return t;
+  }
+
+  /** A view of the same storage with a new shape/strides/offset (no autograd). */
+  _view(shape: Shape, strides: Shape, offset = this.offset, op = 'view'): Tensor {
+    this._check(op);
+    return new Tensor(this.storage, this.dtype, shape, strides, offset);
+  }
+
+  // ---- data access -------------------------------------------------------------------------
+
+  /**
+   * The elements as a TypedArray in row-major order. For a contiguous CPU tensor this is a view over
+   * the native memory (writes go to the tensor, no copy); otherwise a copy. float16/bfloat16 give
+   * raw Uint16 bits, int64 a BigInt64Array, bool a Uint8Array of 0/1.
+   */
+  data(): TypedArray {
+    this._check('data');
+    const src = this.isContiguous() ? this : this.contiguous();
+    const A = ARRAY_TYPE[this.dtype];
+    // A copy made for a strided view is not disposed: the returned array owns it until GC.
+    return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
+  }
+
+  /** Elements as plain JS numbers in row-major order (a copy; float16/bfloat16 decoded). */
+  toFlatArray(): number[] {
+    const t = this.dtype === 'float16' || this.dtype === 'bfloat16' ? this.to('float32') : this;
+    const d = t.data();
+    const out = new Array<number>(d.length);
+    for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+    if (t !== this) t.dispose();
+    return out;
+  }
+
+  /** Nested JS arrays (numbers; booleans for bool tensors). */
+  toArray(): NestedArray {
+    const flat = this.toFlatArray();
+    const isBool = this.dtype === 'bool';
+    const build = (dim: number, off: number): NestedArray => {
+      if (dim === this.ndim) return isBool ? flat[off] !== 0 : flat[off];
+      const n = this.shape[dim], step = numelOf(this.shape.slice(dim + 1));
+      const r: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) r[i] = build(dim + 1, off + i * step);
+      return r;
+    };
+    return build(0, 0);
+  }
+
+  /** The single element of a one-element tensor, as a number (boolean for bool). */
+  item(): number | boolean {
+    if (this.numel() !== 1) throw new RangeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.numel()} elements, expected 1`);
+    const v = this.toFlatArray()[0];
+    return this.dtype === 'bool' ? v !== 0 : v;
+  }
+
+  toString(): string {
+    const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} elements>`;
+    return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad=true' : ''})`;
+  }
+
+  // ---- lifetime ----------------------------------------------------------------------------
+
+  /** Frees this handle; the memory goes when the last view of the storage is disposed (or by GC). */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this.storage.release();
+  }
+  [Symbol.dispose](): void { this.dispose(); }
+  get isDisposed(): boolean { return this._disposed || this.storage.freed; }
+
+  // ---- copies and conversion ---------------------------------------------------------------
+
+  /** A contiguous tensor with the same values (this tensor itself when already contiguous). */
+  contiguous(): Tensor {
+    this._check('contiguous');
+    if (this.isContiguous()) return this;
+    return this.clone();
+  }
+
+  /** Writes src (broadcast to this shape, any dtype) into this tensor's memory. In-place, no autograd. */
+  copy_(src: Tensor): this {
+    this._check('copy_'); src._check('copy_');
+    const strides = broadcastStridesTo(src, this.shape, 'copy_');
+    args().view(this).view(src, this.shape, strides);
+    native().copy(this.storage.buf, src.storage.buf);
+    return this;
+  }
+
+  /** Converts to a dtype and/or device. Returns this tensor if nothing changes. */
+  to(target: DType | Device | { dtype?: DType; device?: Device }): Tensor {
+    const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target } : { dtype: target }) : target;
+    if (o.device && o.device !== 'cpu') {
+      throw new Error(`to: device '${o.device}' is not available (this build runs on the CPU; CUDA support loads only where a driver and libneurona_cuda are present)`);
+    }
+    const dtype = o.dtype ? checkDtype(o.dtype, 'to') : this.dtype;
+    if (dtype === this.dtype) return this;
+    return castTo(this, dtype);
+  }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  half(): Tensor { return this.to('float16'); }
+  bfloat16(): Tensor { return this.to('bfloat16'); }
+  int(): Tensor { return this.to('int32'); }
+  long(): Tensor { return this.to('int64'); }
+  bool(): Tensor { return this.to('bool'); }
+
+  // ---- autograd ----------------------------------------------------------------------------
+
+  /** Sets requiresGrad in place (leaf tensors of floating dtype only). */
+  requiresGrad_(on = true): this {
+    if (on && !isFloat(this.dtype)) throw new TypeError(`requiresGrad_: only floating-point tensors can require gradients (got ${this.dtype})`);
+    if (!on && this.gradFn) throw new Error('requiresGrad_: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** A tensor sharing storage with this one, cut from the graph. */
+  detach(): Tensor {
+    return this._view(this.shape, this.strides, this.offset, 'detach');
+  }
+
+  /** Keeps .grad on a non-leaf tensor during backward. */
+  retainGrad(): void { this._retainsGrad = true; }
+
+  /** Registers fn(grad) called when this tensor's gradient is computed; it may return a replacement. */
+  registerHook(fn: GradHook): { remove(): void } {
+    if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require grad");
+    (this._hooks ??= []).push(fn);
+    return { remove: () => { if (this._hooks) this._hooks = this._hooks.filter((h) => h !== fn); } };
+  }
+
+  _runHooks(g: Tensor): Tensor {
+    if (!this._hooks) return g;
+    for (const h of this._hooks) {
+      const r = h(g);
+      if (r) g = r;
+    }
+    return g;
+  }
+
+  _accumulateGrad(g: Tensor): void {
+    if (g.dtype !== this.dtype) g = g.to(this.dtype);
+    if (this.grad && !isGradEnabled()) {
+      this.grad.add_(g);   // in place, like PyTorch's AccumulateGrad
+      return;
+    }
+    // First gradient (or createGraph): a private copy, since g may be shared with other leaves.
+    const fresh = this.grad ? this.grad.add(g) : g.clone();
+    fresh._kept = true;
+    this.grad = fresh;
+  }
+
+  /** Backpropagates from this tensor (a scalar unless `grad` is given). */
+  backward(grad?: Tensor, opts: BackwardOptions = {}): void {
+    this._check('backward');
+    if (!this.requiresGrad) throw new Error('backward: tensor does not require grad and has no grad_fn');
+    let g = grad;
+    if (!g) {
+      if (this.numel() !== 1) throw new Error(`backward: grad can be implicitly created only for scalar outputs (got shape ${fmtShape(this.shape)})`);
+      g = Tensor.empty(this.shape, this.dtype);
+      g.fill_(1);
+    } else if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`backward: gradient of shape ${fmtShape(g.shape)} does not match tensor of shape ${fmtShape(this.shape)}`);
+    }
+    runBackward(this, g, opts);
+  }
+
+  /** Fills in place with a value (no autograd). */
+  fill_(value: number | boolean): this {
+    this._check('fill_');
+    args().view(this).num(Number(value));
+    native().fill(this.storage.buf);
+    return this;
+  }
+
+  /** A contiguous copy (differentiable). */
+  clone(): Tensor {
+    this._check('clone');
+    const out = Tensor.empty(this.shape, this.dtype);
+    out.copy_(this);
+    return cloneGrad(out, this);
+  }
+}
+
+// Filled in by ops/elementwise (in-place add used by gradient accumulation).
+export interface Tensor {
+  add(other: Tensor | number): Tensor;
+  add_(other: Tensor | number): Tensor;
+}
+
+import { attach } from './autograd';
+
+function cloneGrad(out: Tensor, src: Tensor): Tensor {
+  return attach(out, 'clone', [src], (g) => [g]);
+}
+
+function castTo(t: Tensor, dtype: DType): Tensor {
+  t._check('to');
+  const out = Tensor.empty(t.shape, dtype);
+  out.copy_(t);
+  if (isFloat(dtype) && isFloat(t.dtype)) attach(out, 'to', [t], (g) => [g.to(t.dtype)]);
+  return out;
+}
+
+/** Normalises a possibly negative dim for a tensor of rank ndim. */
+export function normDim(dim: number, ndim: number, op: string): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new RangeError(`${op}: dimension ${dim} out of range for a tensor of ${ndim} dims (expected ${-n}..${n - 1})`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/** Strides that read `t` broadcast to `shape` (0 on broadcast dims); throws if not broadcastable. */
+export function broadcastStridesTo(t: Tensor, shape: Shape, op: string): number[] {
+  const nd = shape.length, off = nd - t.ndim;
+  if (off < 0) throw new RangeError(`${op}: cannot broadcast shape ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+  const s = new Array<number>(nd).fill(0);
+  for (let i = 0; i < t.ndim; i++) {
+    const d = t.shape[i];
+    if (d === shape[off + i]) s[off + i] = d === 1 ? 0 : t.strides[i];
+    else if (d === 1) s[off + i] = 0;
+    else throw new RangeError(`${op}: cannot broadcast shape ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+  }
+  return s;
+}
+
+/** NumPy/PyTorch broadcast of several shapes. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const nd = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const s of shapes) {
+    const off = nd - s.length;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i], o = out[off + i];
+      if (d === o || d === 1) continue;
+      if (o === 1) out[off + i] = d;
+      else throw new RangeError(`${op}: shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together`);
+    }
+  }
+  return out;
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as any)._isTensor === true;
+}

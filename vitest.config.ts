@@ -1,0 +1,10 @@
+// vitest configuration: tests run against the TypeScript sources and the locally built addon.
+import { defineConfig } from 'vitest/config';
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
