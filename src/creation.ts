@@ -111,14 +111,16 @@ export function empty(shape: Shape | number, o?: CreateOptions): Tensor {
 export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
   return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true), o, 'zeros');
 }
-export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor {
+function filled(shape: Shape | number, value: number | boolean, o: CreateOptions | undefined, op: string): Tensor {
   const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
-  const t = Tensor.empty(shapeArg(shape, 'full'), dtypeOf(o, o?.dtype ?? fallback, 'full'));
-  return finish(t.fill_(value), o, 'full');
+  const t = Tensor.empty(shapeArg(shape, op), dtypeOf(o, o?.dtype ?? fallback, op));
+  return finish(t.fill_(value), o, op);
 }
 export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
-  return full(shape, 1, { ...o, dtype: o?.dtype ?? defaultFloat() });
+  return filled(shape, 1, { ...o, dtype: o?.dtype ?? defaultFloat() }, 'ones');
 }
+/** torch.full: a tensor filled with value (dtype inferred from the value unless given). */
+export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor { return filled(shape, value, o, 'full'); }
 export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { return zeros(t.shape, { dtype: t.dtype, ...o }); }
 export function onesLike(t: Tensor, o?: CreateOptions): Tensor { return ones(t.shape, { dtype: t.dtype, ...o }); }
 export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { return empty(t.shape, { dtype: t.dtype, ...o }); }

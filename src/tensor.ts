@@ -97,11 +97,18 @@ export class Tensor {
     return this;
   }
 
-  /** Another handle on the same view (own storage reference, not tracked by tidy). */
+  /**
+   * Another handle on the same view (own storage reference, not tracked by tidy), for tensors saved by
+   * autograd. When this tensor requires grad the alias is a graph node that passes its gradient on to
+   * this tensor, so a backward pass built with createGraph differentiates through saved tensors.
+   */
   _alias(): Tensor {
     this._check('autograd');
     const t = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, false);
-    t.requiresGrad = this.requiresGrad;
+    if (this.requiresGrad) {
+      t.requiresGrad = true;
+      t.gradFn = new GradNode('saved', [this], (g) => [g], []);
+    }
     return t;
   }
 
