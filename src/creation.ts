@@ -31,7 +31,7 @@ function typedDtype(a: TypedArray | ArrayLike<number>): DType | null {
 
 /** Writes JS numbers into a fresh tensor of dtype through a float64/int64 staging tensor and a cast. */
 function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType): Tensor {
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, false, 'tensor');
   const d = out.data();
   if (dtype === 'float16' || dtype === 'bfloat16') {
     const tmp = fromFlat(values, shape, 'float32');
@@ -59,6 +59,7 @@ function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[],
 
 /** torch.tensor: from a number, boolean, nested array or TypedArray (copied). */
 export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOptions): Tensor {
+  if (data instanceof Tensor) data._check('tensor');
   if (data instanceof Tensor) return finish(data.detach().clone().to(dtypeOf(o, data.dtype, 'tensor')), o, 'tensor');
   if (ArrayBuffer.isView(data)) {
     const td = typedDtype(data as TypedArray);
@@ -86,6 +87,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
     }
     for (const y of x) walk(y, dim + 1);
   };
+  checkShape(shape, 'tensor');
   walk(data, 0);
   if (flat.length === 0) allBool = false;
   const inferred: DType = allBool ? 'bool' : allInt && flat.length > 0 ? 'int64' : defaultFloat();
@@ -106,14 +108,14 @@ function shapeArg(shape: Shape | number, op: string): number[] {
 }
 
 export function empty(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty')), o, 'empty');
+  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty'), false, 'empty'), o, 'empty');
 }
 export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true), o, 'zeros');
+  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true, 'zeros'), o, 'zeros');
 }
 function filled(shape: Shape | number, value: number | boolean, o: CreateOptions | undefined, op: string): Tensor {
   const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
-  const t = Tensor.empty(shapeArg(shape, op), dtypeOf(o, o?.dtype ?? fallback, op));
+  const t = Tensor.empty(shapeArg(shape, op), dtypeOf(o, o?.dtype ?? fallback, op), false, op);
   return finish(t.fill_(value), o, op);
 }
 export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
@@ -121,10 +123,14 @@ export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
 }
 /** torch.full: a tensor filled with value (dtype inferred from the value unless given). */
 export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor { return filled(shape, value, o, 'full'); }
-export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { return zeros(t.shape, { dtype: t.dtype, ...o }); }
-export function onesLike(t: Tensor, o?: CreateOptions): Tensor { return ones(t.shape, { dtype: t.dtype, ...o }); }
-export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { return empty(t.shape, { dtype: t.dtype, ...o }); }
-export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { return full(t.shape, value, { dtype: t.dtype, ...o }); }
+function likeOf(t: Tensor, op: string): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a tensor, got ${t === null ? 'null' : typeof t}`);
+  return t._check(op);
+}
+export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'zerosLike'); return zeros(t.shape, { dtype: t.dtype, ...o }); }
+export function onesLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'onesLike'); return ones(t.shape, { dtype: t.dtype, ...o }); }
+export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'emptyLike'); return empty(t.shape, { dtype: t.dtype, ...o }); }
+export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { likeOf(t, 'fullLike'); return full(t.shape, value, { dtype: t.dtype, ...o }); }
 
 /** torch.arange(end) / arange(start, end, step?) */
 export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tensor {
@@ -134,7 +140,7 @@ export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tens
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const n = Math.ceil((end - start) / step);
   const intLike = [start, end, step].every(Number.isInteger);
-  const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'));
+  const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'), false, 'arange');
   args().view(t).num(start).num(step);
   native().arange(t.storage.buf);
   return finish(t, o, 'arange');
@@ -143,7 +149,7 @@ export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tens
 /** torch.linspace(start, end, steps) */
 export function linspace(start: number, end: number, steps: number, o?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'));
+  const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'), false, 'linspace');
   if (steps > 0) {
     args().view(t).num(start).num(end);
     native().linspace(t.storage.buf);
@@ -153,7 +159,7 @@ export function linspace(start: number, end: number, steps: number, o?: CreateOp
 
 /** torch.eye(n, m?) */
 export function eye(n: number, m = n, o?: CreateOptions): Tensor {
-  const t = Tensor.empty(checkShape([n, m], 'eye'), dtypeOf(o, defaultFloat(), 'eye'), true);
+  const t = Tensor.empty(checkShape([n, m], 'eye'), dtypeOf(o, defaultFloat(), 'eye'), true, 'eye');
   const diag = t._view([Math.min(n, m)], [m + 1], 0, 'eye');
   diag.fill_(1);
   diag.dispose();
@@ -161,7 +167,7 @@ export function eye(n: number, m = n, o?: CreateOptions): Tensor {
 }
 
 function random(shape: Shape | number, kind: number, a: number, b: number, dtype: DType, o: CreateOptions | undefined, op: string): Tensor {
-  const t = Tensor.empty(shapeArg(shape, op), dtype);
+  const t = Tensor.empty(shapeArg(shape, op), dtype, false, op);
   const [lo, hi, off] = nextCounters(t.numel());
   args().view(t).num(kind).num(lo).num(hi).num(off).num(a).num(b);
   native().random(t.storage.buf);
@@ -178,6 +184,9 @@ function floatDtype(o: CreateOptions | undefined, op: string): DType {
 export function rand(shape: Shape | number, o?: CreateOptions): Tensor { return random(shape, 0, 0, 1, floatDtype(o, 'rand'), o, 'rand'); }
 /** Uniform [low, high). */
 export function uniform(shape: Shape | number, low: number, high: number, o?: CreateOptions): Tensor {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+    throw new RangeError(`uniform: expects a finite [low, high) range with low <= high, got low=${low}, high=${high}`);
+  }
   return random(shape, 0, low, high, floatDtype(o, 'uniform'), o, 'uniform');
 }
 /** Standard normal (torch.randn). */
@@ -185,6 +194,7 @@ export function randn(shape: Shape | number, o?: CreateOptions): Tensor { return
 /** Normal with mean and std. */
 export function normal(shape: Shape | number, mean: number, std: number, o?: CreateOptions): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal: std must be >= 0, got ${std}`);
+  if (typeof mean !== 'number') throw new TypeError(`normal: mean must be a number, got ${typeof mean}`);
   return random(shape, 1, mean, std, floatDtype(o, 'normal'), o, 'normal');
 }
 /** Integers uniform in [low, high) (torch.randint). */

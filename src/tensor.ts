@@ -28,10 +28,13 @@ export function fmtShape(shape: Shape): string { return `[${shape.join(', ')}]`;
 
 /** Elements above which an allocation is refused with a RangeError instead of attempting it. */
 export const MAX_NUMEL = 2 ** 40;
+/** Most dims a tensor may have (kMaxDims in native/include/nr/view.h). */
+export const MAX_DIMS = 12;
 
 /** Validates a requested shape (non-negative safe integers, bounded total) for op `op`. */
 export function checkShape(shape: unknown, op: string): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of integers, got ${typeof shape}`);
+  if (shape.length > MAX_DIMS) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${shape.length} dims, more than neurona supports (${MAX_DIMS})`);
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
@@ -65,9 +68,16 @@ export class Tensor {
     if (trackInScope) track(this);
   }
 
-  /** A new contiguous tensor (uninitialised unless zero). */
-  static empty(shape: Shape, dtype: DType, zero = false): Tensor {
-    const st = Storage.alloc(numelOf(shape) * ITEMSIZE[dtype], zero);
+  /** A new contiguous tensor (uninitialised unless zero); allocation errors name `op` and the shape. */
+  static empty(shape: Shape, dtype: DType, zero = false, op = 'empty'): Tensor {
+    const bytes = numelOf(shape) * ITEMSIZE[dtype];
+    let st: Storage;
+    try {
+      st = Storage.alloc(bytes, zero);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new RangeError(`${op}: cannot allocate a ${dtype} tensor of shape ${fmtShape(shape)} (${bytes} bytes): ${e.message.replace(/^alloc: /, '')}`);
+    }
     return new Tensor(st, dtype, shape.slice(), contiguousStrides(shape), 0);
   }
 
@@ -128,13 +138,16 @@ export class Tensor {
   data(): TypedArray {
     this._check('data');
     const src = this.isContiguous() ? this : this.contiguous();
+    // A copy made for a strided view is not disposed: the returned array owns it until GC. It must
+    // also survive an enclosing tidy(), which would otherwise detach the array under the caller.
+    if (src !== this) src._kept = true;
     const A = ARRAY_TYPE[this.dtype];
-    // A copy made for a strided view is not disposed: the returned array owns it until GC.
     return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
   }
 
   /** Elements as plain JS numbers in row-major order (a copy; float16/bfloat16 decoded). */
   toFlatArray(): number[] {
+    this._check('toFlatArray');
     const t = this.dtype === 'float16' || this.dtype === 'bfloat16' ? this.to('float32') : this;
     const d = t.data();
     const out = new Array<number>(d.length);
@@ -145,6 +158,7 @@ export class Tensor {
 
   /** Nested JS arrays (numbers; booleans for bool tensors). */
   toArray(): NestedArray {
+    this._check('toArray');
     const flat = this.toFlatArray();
     const isBool = this.dtype === 'bool';
     const build = (dim: number, off: number): NestedArray => {
@@ -159,12 +173,14 @@ export class Tensor {
 
   /** The single element of a one-element tensor, as a number (boolean for bool). */
   item(): number | boolean {
+    this._check('item');
     if (this.numel() !== 1) throw new RangeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.numel()} elements, expected 1`);
     const v = this.toFlatArray()[0];
     return this.dtype === 'bool' ? v !== 0 : v;
   }
 
   toString(): string {
+    if (this.isDisposed) return `tensor(<disposed>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
     const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} elements>`;
     return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad=true' : ''})`;
   }
@@ -200,10 +216,14 @@ export class Tensor {
 
   /** Converts to a dtype and/or device. Returns this tensor if nothing changes. */
   to(target: DType | Device | { dtype?: DType; device?: Device }): Tensor {
+    if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
+      throw new TypeError(`to: expected a dtype, a device or { dtype, device }, got ${target === null ? 'null' : typeof target}`);
+    }
     const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target } : { dtype: target }) : target;
     if (o.device && o.device !== 'cpu') {
       throw new Error(`to: device '${o.device}' is not available (this build runs on the CPU; CUDA support loads only where a driver and libneurona_cuda are present)`);
     }
+    this._check('to');
     const dtype = o.dtype ? checkDtype(o.dtype, 'to') : this.dtype;
     if (dtype === this.dtype) return this;
     return castTo(this, dtype);
@@ -288,7 +308,7 @@ export class Tensor {
   /** A contiguous copy (differentiable). */
   clone(): Tensor {
     this._check('clone');
-    const out = Tensor.empty(this.shape, this.dtype);
+    const out = Tensor.empty(this.shape, this.dtype, false, 'clone');
     out.copy_(this);
     return cloneGrad(out, this);
   }
@@ -308,7 +328,7 @@ function cloneGrad(out: Tensor, src: Tensor): Tensor {
 
 function castTo(t: Tensor, dtype: DType): Tensor {
   t._check('to');
-  const out = Tensor.empty(t.shape, dtype);
+  const out = Tensor.empty(t.shape, dtype, false, 'to');
   out.copy_(t);
   if (isFloat(dtype) && isFloat(t.dtype)) attach(out, 'to', [t], (g) => [g.to(t.dtype)]);
   return out;
