@@ -99,7 +99,7 @@ const intOps = {
   frac: sameTypeOp('frac', (g) => g),
 };
 
-const pred = (kernel: string) => (x: Tensor) => runUnary(kernel, x);
+const pred = (kernel: string) => function (this: Tensor) { return runUnary(kernel, this); };
 
 /** Throws a TypeError naming `op` unless every named parameter is a number (null/undefined allowed if optional). */
 function numParams(op: string, ps: Record<string, unknown>, optional = false): void {

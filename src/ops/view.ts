@@ -125,8 +125,16 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   return reshapeGrad(out, x, 'squeeze');
 }
 
+/** A dim for inserting a new axis into a tensor of rank ndim: -(ndim+1)..ndim. */
+function insertDim(dim: number, ndim: number, op: string): number {
+  if (!Number.isInteger(dim) || dim < -(ndim + 1) || dim > ndim) {
+    throw new RangeError(`${op}: dimension ${dim} out of range for inserting a dim into a tensor of ${ndim} dims (expected ${-(ndim + 1)}..${ndim})`);
+  }
+  return dim < 0 ? dim + ndim + 1 : dim;
+}
+
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.ndim + 1, 'unsqueeze');
+  const d = insertDim(dim, x.ndim, 'unsqueeze');
   const sh = x.shape.slice(), st = x.strides.slice();
   const inner = d < x.ndim ? st[d] * sh[d] : 1;
   sh.splice(d, 0, 1);
@@ -292,7 +300,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
       throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((p) => fmtShape(p.shape)).join(', ')}`);
     }
   }
-  const d = normDim(dim, ref.ndim + 1, 'stack');
+  const d = insertDim(dim, ref.ndim, 'stack');
   return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }
 
