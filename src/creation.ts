@@ -29,30 +29,59 @@ function typedDtype(a: TypedArray | ArrayLike<number>): DType | null {
   return null;
 }
 
-/** Writes JS numbers into a fresh tensor of dtype through a float64/int64 staging tensor and a cast. */
-function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType): Tensor {
-  const out = Tensor.empty(shape, dtype, false, 'tensor');
+// Integer dtypes accept values (truncated toward zero) in these ranges, as torch's overflow check
+// (uint8 lets small negatives wrap, like torch); beyond them creation throws instead of wrapping.
+const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [-255, 255], int64: [-(2 ** 63), 2 ** 63 - 1] };
+const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n;
+
+/** Throws a RangeError naming op if value does not fit the integer dtype (NaN/Inf never fit). */
+function checkIntValue(x: number, dtype: DType, op: string): void {
+  const r = INT_RANGE[dtype];
+  if (!r) return;
+  const t = Math.trunc(x);
+  // int64's upper bound 2^63-1 is not a double: every double below 2^63 fits
+  if (!(t >= r[0] && (dtype === 'int64' ? t < 2 ** 63 : t <= r[1]))) {
+    throw new RangeError(`${op}: value ${x} cannot be converted to ${dtype} without overflow`);
+  }
+}
+
+/** Writes JS numbers into a fresh tensor of dtype (float16/bfloat16 through a float32 staging tensor). */
+function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType, op = 'tensor'): Tensor {
+  const out = Tensor.empty(shape, dtype, false, op);
   const d = out.data();
   if (dtype === 'float16' || dtype === 'bfloat16') {
-    const tmp = fromFlat(values, shape, 'float32');
+    const tmp = fromFlat(values, shape, 'float32', op);
     out.copy_(tmp);
     tmp.dispose();
     return out;
   }
-  if (d instanceof BigInt64Array) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'bigint') d[i] = v;
-      else {
-        const x = Number(v);
-        if (!Number.isFinite(x)) { out.dispose(); throw new RangeError(`tensor: cannot store ${x} in an int64 tensor`); }
-        d[i] = BigInt(Math.trunc(x));
+  try {
+    if (d instanceof BigInt64Array) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v === 'bigint') {
+          if (v < I64_MIN || v > I64_MAX) throw new RangeError(`${op}: value ${v} cannot be converted to int64 without overflow`);
+          d[i] = v;
+        } else {
+          const x = Number(v);
+          checkIntValue(x, dtype, op);
+          d[i] = BigInt(Math.trunc(x));
+        }
       }
+    } else if (dtype === 'bool') {
+      for (let i = 0; i < values.length; i++) (d as Uint8Array)[i] = values[i] ? 1 : 0;
+    } else if (INT_RANGE[dtype]) {
+      for (let i = 0; i < values.length; i++) {
+        const x = Number(values[i]);
+        checkIntValue(x, dtype, op);
+        (d as any)[i] = x;
+      }
+    } else {
+      for (let i = 0; i < values.length; i++) (d as any)[i] = Number(values[i]);
     }
-  } else if (dtype === 'bool') {
-    for (let i = 0; i < values.length; i++) (d as Uint8Array)[i] = values[i] ? 1 : 0;
-  } else {
-    for (let i = 0; i < values.length; i++) (d as any)[i] = Number(values[i]);
+  } catch (e) {
+    out.dispose();
+    throw e;
   }
   return out;
 }
@@ -78,7 +107,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
       if (typeof x === 'boolean') { allInt = allInt && true; flat.push(x); return; }
       if (typeof x !== 'number') throw new TypeError(`tensor: expected numbers or booleans, got ${typeof x}`);
       allBool = false;
-      if (!Number.isInteger(x)) allInt = false;
+      if (!Number.isInteger(x) || Math.abs(x) >= 2 ** 63) allInt = false;   // 1e19 is a float, not an int64
       flat.push(x);
       return;
     }
@@ -100,7 +129,7 @@ export function fromArray(data: TypedArray | number[], shape: Shape, o?: CreateO
   const n = sh.reduce((a, b) => a * b, 1);
   if (data.length !== n) throw new RangeError(`fromArray: ${data.length} values cannot fill shape ${fmtShape(sh)} (${n} elements)`);
   const td = ArrayBuffer.isView(data) ? typedDtype(data) : null;
-  return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray')), o, 'fromArray');
+  return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray'), 'fromArray'), o, 'fromArray');
 }
 
 function shapeArg(shape: Shape | number, op: string): number[] {
@@ -115,7 +144,10 @@ export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
 }
 function filled(shape: Shape | number, value: number | boolean, o: CreateOptions | undefined, op: string): Tensor {
   const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
-  const t = Tensor.empty(shapeArg(shape, op), dtypeOf(o, o?.dtype ?? fallback, op), false, op);
+  const dt = dtypeOf(o, o?.dtype ?? fallback, op);
+  if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError(`${op}: fill value must be a number or boolean, got ${typeof value}`);
+  if (typeof value === 'number') checkIntValue(value, dt, op);
+  const t = Tensor.empty(shapeArg(shape, op), dt, false, op);
   return finish(t.fill_(value), o, op);
 }
 export function ones(shape: Shape | number, o?: CreateOptions): Tensor {

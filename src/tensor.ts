@@ -181,7 +181,9 @@ export class Tensor {
 
   toString(): string {
     if (this.isDisposed) return `tensor(<disposed>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
-    const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} elements>`;
+    // String(), not JSON.stringify: NaN and +-Infinity must not print as null
+    const fmt = (v: NestedArray): string => (Array.isArray(v) ? `[${v.map(fmt).join(',')}]` : String(v));
+    const body = this.numel() <= 1000 ? fmt(this.toArray()) : `<${this.numel()} elements>`;
     return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad=true' : ''})`;
   }
 

@@ -440,6 +440,41 @@ describe('resultType', () => {
   });
 });
 
+describe('scalars next to tensors of another category (values from PyTorch 1.13)', () => {
+  it('where/pow with float scalars and integer or bool tensors promote instead of truncating', () => {
+    const c = nr.tensor([true, false]);
+    const w1 = nr.where(c, nr.tensor([1, 2], { dtype: 'int32' }), 2.5);
+    expect([w1.dtype, w1.toArray()]).toEqual(['float32', [1, 2.5]]);
+    const w2 = nr.where(c, 2.5, 3);
+    expect([w2.dtype, w2.toArray()]).toEqual(['float32', [2.5, 3]]);
+    const w3 = nr.where(c, 2, 3);
+    expect([w3.dtype, w3.toArray()]).toEqual(['int64', [2, 3]]);
+    const p = nr.pow(2.5, nr.tensor([1, 2]));
+    expect([p.dtype, p.toArray()]).toEqual(['float32', [2.5, 6.25]]);
+    expect(nr.pow(2, nr.tensor([1, 2])).dtype).toBe('int64');
+  });
+  it('clamp of an integer tensor to fractional bounds promotes; clamp_ refuses the cast', () => {
+    const x = nr.tensor([1, 5]);
+    const y = x.clamp(1.5, 3.5);
+    expect([y.dtype, y.toArray()]).toEqual(['float32', [1.5, 3.5]]);
+    expect(x.clamp(2, 3).dtype).toBe('int64');
+    expect(() => nr.tensor([1, 2], { dtype: 'int32' }).clamp_(1.5, 3.5)).toThrow(/^clamp_: result type float32 can't be cast to .*int32/);
+  });
+  it('reductions over dim 0 / -1 of a 0-dim tensor return it (and its gradient)', () => {
+    const s = nr.tensor(1.5, { requiresGrad: true });
+    expect(s.sum(0).item()).toBe(1.5);
+    expect(s.mean(-1, { keepdim: true }).shape).toEqual([]);
+    expect(s.amax(0).item()).toBe(1.5);
+    expect(s.prod(0).item()).toBe(1.5);
+    s.sum(0).mul(3).backward();
+    expect(s.grad!.item()).toBe(3);
+  });
+  it('toString prints NaN and infinities', () => {
+    expect(String(nr.tensor([NaN, Infinity, -Infinity, 1.5]))).toBe('tensor([NaN,Infinity,-Infinity,1.5], shape=[4], dtype=float32)');
+    expect(String(nr.tensor([Infinity, 1]).logsumexp(0))).toMatch(/^tensor\(Infinity,/);
+  });
+});
+
 // [float32 bits, float16 bits, bfloat16 bits], produced by /usr/bin/python3 (PyTorch 1.13):
 // t = torch.tensor(values, dtype=torch.float32); t.to(torch.float16 / torch.bfloat16).view(torch.int16).
 // Values: zeros, the float16 max/overflow boundary (65504, 65519, 65520), float16 subnormals and the

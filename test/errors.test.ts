@@ -188,6 +188,20 @@ describe('NaN, Inf and bad numbers in creation arguments', () => {
     throws(() => nr.full([2], 1, { dtype: 'float33' as any }), TypeError, /^full: /);
     throws(() => nr.tensor([NaN], { dtype: 'int64' }), RangeError, /^tensor: /, /NaN/);
     throws(() => nr.tensor([Infinity], { dtype: 'int64' }), RangeError, /^tensor: /, /Infinity/);
+    // integers that do not fit the requested dtype are refused, as torch's overflow check
+    throws(() => nr.tensor([300], { dtype: 'uint8' }), RangeError, /^tensor: /, /300/, /uint8/, /overflow/);
+    throws(() => nr.tensor([3e9], { dtype: 'int32' }), RangeError, /^tensor: /, /int32/);
+    throws(() => nr.tensor([NaN], { dtype: 'int32' }), RangeError, /^tensor: /, /NaN/);
+    throws(() => nr.fromArray(new Float64Array([1, 2 ** 64]), [2], { dtype: 'int64' }), RangeError, /^fromArray: /, /int64/);
+    throws(() => nr.tensor(BigInt64Array.from([1n]), { dtype: 'int32' }).add(nr.fromArray([2 ** 40], [1], { dtype: 'int32' })), RangeError, /^fromArray: /);
+    throws(() => nr.full([2], 300, { dtype: 'uint8' }), RangeError, /^full: /, /300/);
+    throws(() => nr.full([2], NaN, { dtype: 'int64' }), RangeError, /^full: /, /NaN/);
+    throws(() => nr.full([2], 'x' as any), TypeError, /^full: /);
+    expect(nr.tensor([-1], { dtype: 'uint8' }).toArray()).toEqual([255]);      // small negatives wrap, as torch
+    expect(nr.full([1], 2.7, { dtype: 'int32' }).toArray()).toEqual([2]);       // truncation is not overflow
+    // integral values beyond int64 are floats: tensor([1e19]) is float32, as in torch
+    expect(nr.tensor([1e19]).dtype).toBe('float32');
+    expect(nr.tensor([2 ** 62]).dtype).toBe('int64');
     // NaN/Inf values in float tensors are data, not errors
     expect(nr.full([2], NaN).isnan().all().item()).toBe(true);
     expect(nr.tensor([Infinity, -Infinity]).isinf().all().item()).toBe(true);

@@ -6,7 +6,7 @@ import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { runBinary, runWhere, binaryResultType, checkOperand } from './kernels';
 import { sumToShape } from './reduce';
-import { isFloat, canCast } from '../dtype';
+import { isFloat, canCast, defaultFloat } from '../dtype';
 
 type Operand = Tensor | number | boolean;
 
@@ -39,9 +39,10 @@ declare module '../tensor' {
 }
 
 const asT = (v: Operand, like: Tensor): Tensor => (isTensor(v) ? v : scalarTensor(v, like));
+/** A 0-dim tensor for a JS scalar next to `like`: bool, int64 for integers beside non-float tensors, else a float dtype. */
 function scalarTensor(v: number | boolean, like: Tensor): Tensor {
-  const t = Tensor.empty([], typeof v === 'boolean' ? 'bool' : Number.isInteger(v) && !isFloat(like.dtype) ? 'int64' : like.dtype);
-  return t.fill_(v);
+  const dt = typeof v === 'boolean' ? 'bool' : isFloat(like.dtype) ? like.dtype : Number.isInteger(v) ? 'int64' : defaultFloat();
+  return Tensor.empty([], dt).fill_(v);
 }
 
 /** Gradient of a broadcast input: reduce g to the input's shape (and its dtype). */

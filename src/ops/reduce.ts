@@ -20,6 +20,7 @@ export function reduceDims(x: Tensor, dims: Dims, op: string): number[] {
   if (dims === undefined || dims === null) return x.shape.map((_, i) => i);
   const list = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, x.ndim, op));
   if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dims)} appears multiple times`);
+  if (x.ndim === 0) return [];   // dim 0 / -1 of a 0-dim tensor reduces nothing (as PyTorch)
   return list.sort((a, b) => a - b);
 }
 

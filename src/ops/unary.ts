@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { runUnary, runBinary } from './kernels';
-import { isFloat } from '../dtype';
+import { isFloat, resultType, canCast } from '../dtype';
 
 declare module '../tensor' {
   interface Tensor {
@@ -134,7 +134,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min == null && max == null) throw new TypeError('clamp: at least one of min or max must be given');
   numParams('clamp', { min, max }, true);
   const lo = min ?? NaN, hi = max ?? NaN;
-  const y = runUnary('clamp', x, { a: lo, b: hi });
+  // integer tensors clamped to fractional bounds promote (torch: result_type(x, min, max))
+  const rt = resultType(x, ...[min, max].filter((v): v is number => v != null));
+  const src = rt !== x.dtype && !isFloat(x.dtype) ? x.to(rt) : x;
+  const y = runUnary('clamp', src, { a: lo, b: hi });
+  if (src !== x) src.dispose();
   return attach(y, 'clamp', [x], (g, [sx]) => {
     let mask = min != null ? sx.ge(min) : null;
     if (max != null) mask = mask ? mask.logicalAnd(sx.le(max)) : sx.le(max);
@@ -162,6 +166,8 @@ Object.assign(methods, {
     if (lo == null && hi == null) throw new TypeError('clamp_: at least one of min or max must be given');
     numParams('clamp_', { min: lo, max: hi }, true);
     this._check('clamp_');
+    const rt = resultType(this, ...[lo, hi].filter((v): v is number => v != null));
+    if (!canCast(rt, this.dtype)) throw new TypeError(`clamp_: result type ${rt} can't be cast to the in-place tensor's dtype ${this.dtype}`);
     if (isGradEnabled() && this.requiresGrad) throw new Error('clamp_: in-place operation on a tensor that requires grad; use noGrad() or clamp()');
     return runUnary('clamp', this, { a: lo ?? NaN, b: hi ?? NaN, out: this });
   },
