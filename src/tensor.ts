@@ -209,10 +209,15 @@ export class Tensor {
 
   /** Writes src (broadcast to this shape, any dtype) into this tensor's memory. In-place, no autograd. */
   copy_(src: Tensor): this {
+    if (!isTensor(src)) throw new TypeError(`copy_: expected a tensor to copy from, got ${src === null ? 'null' : typeof src}`);
     this._check('copy_'); src._check('copy_');
+    checkWritable(this, 'copy_');
     const strides = broadcastStridesTo(src, this.shape, 'copy_');
-    args().view(this).view(src, this.shape, strides);
-    native().copy(this.storage.buf, src.storage.buf);
+    // a source sharing memory with the destination (x.copy_(x.t())) is read from a snapshot
+    const s = sharesMemory(this, src) ? Tensor.empty(src.shape, src.dtype, false, 'copy_').copy_(src) : src;
+    args().view(this).view(s, this.shape, s === src ? strides : broadcastStridesTo(s, this.shape, 'copy_'));
+    native().copy(this.storage.buf, s.storage.buf);
+    if (s !== src) s.dispose();
     return this;
   }
 
@@ -373,6 +378,27 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
     }
   }
   return out;
+}
+
+/**
+ * True when `b` reads memory that writing through `a` could change before it is read: same storage
+ * and not exactly the same view (identical views are safe for elementwise writes). Conservative:
+ * disjoint slices of one storage also count.
+ */
+export function sharesMemory(a: Tensor, b: Tensor): boolean {
+  if (a.storage !== b.storage || a.numel() === 0 || b.numel() === 0) return false;
+  const same = a.offset === b.offset && a.ndim === b.ndim &&
+    a.shape.every((d, i) => d === b.shape[i] && (d === 1 || a.strides[i] === b.strides[i]));
+  return !same;
+}
+
+/** Throws if writing into t would write one memory location more than once (an expanded view). */
+export function checkWritable(t: Tensor, op: string): void {
+  for (let i = 0; i < t.ndim; i++) {
+    if (t.shape[i] > 1 && t.strides[i] === 0) {
+      throw new RangeError(`${op}: the tensor written to (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) has elements that share memory (an expanded view); clone() it first`);
+    }
+  }
 }
 
 export function isTensor(x: unknown): x is Tensor {

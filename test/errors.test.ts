@@ -412,6 +412,33 @@ describe('hostile argument blocks at the native layer', () => {
   });
 });
 
+describe('in-place writes into overlapping memory', () => {
+  it('an operand overlapping the destination is read as it was before the write (as out-of-place)', () => {
+    const x = nr.tensor([[1, 2], [3, 4]]);
+    x.add_(x.t());
+    expect(x.toArray()).toEqual([[2, 5], [5, 8]]);
+    const a = nr.tensor([[1, 2, 3], [10, 20, 30]]);
+    a.add_(a.select(0, 0));                 // row 0 broadcast over a, while row 0 is being written
+    expect(a.toArray()).toEqual([[2, 4, 6], [11, 22, 33]]);
+    const y = nr.tensor([[1, 2], [3, 4]]);
+    y.copy_(y.t());
+    expect(y.toArray()).toEqual([[1, 3], [2, 4]]);
+    const z = nr.arange(6).float();
+    z.narrow(0, 1, 5).copy_(z.narrow(0, 0, 5));   // shifted copy: memmove semantics
+    expect(z.toArray()).toEqual([0, 0, 1, 2, 3, 4]);
+    const w = nr.tensor([1.5, -2]);
+    w.mul_(w);                                // the identical view is fine in place
+    expect(w.toArray()).toEqual([2.25, 4]);
+  });
+  it('writing into an expanded view (several elements, one memory location) is refused', () => {
+    const e = nr.ones([3]).expand([2, 3]);
+    throws(() => e.add_(1), RangeError, /^add_: /, /\[2, 3\]/, /expanded/);
+    throws(() => e.copy_(nr.zeros([2, 3])), RangeError, /^copy_: /, /expanded/);
+    throws(() => e.clamp_(0, 0.5), RangeError, /^clamp_: /, /expanded/);
+    expect(nr.ones([1]).expand([1, 1]).add_(1).toArray()).toEqual([[2]]);   // size-1 dims are fine
+  });
+});
+
 describe('the process survives', () => {
   it('still computes correctly after all of the above', () => {
     const a = nr.arange(6).reshape([2, 3]).float();

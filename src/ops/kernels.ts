@@ -3,7 +3,7 @@
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType, resultType, isFloat, defaultFloat } from '../dtype';
-import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor } from '../tensor';
+import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor, sharesMemory, checkWritable } from '../tensor';
 
 /** Throws a TypeError naming `op` unless x is a tensor (or, with scalars, a JS number/boolean). */
 export function checkOperand(x: unknown, op: string, what: string, scalars = true): void {
@@ -41,7 +41,8 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   if (want === 'bool' && !pred) want = 'uint8';
   const xin = cast(x, want);
   const outDtype = pred ? 'bool' : want;
-  const direct = o.out && o.out.dtype === outDtype ? o.out : undefined;
+  if (o.out) checkWritable(o.out, `${name}_`);
+  const direct = o.out && o.out.dtype === outDtype && !sharesMemory(o.out, xin) ? o.out : undefined;
   const out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
   args().num(opCode('unary', name)).num(o.a ?? 0).num(o.b ?? 0).view(out).view(xin);
   native().unary(out.storage.buf, xin.storage.buf);
@@ -79,8 +80,11 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   const ct = computeDtype(rt);
   const outDtype = o.outDtype ?? (isCmp || rt === 'bool' ? 'bool' : ct);
   const code = opCode('binary', kname);
-  // float16/bfloat16 compute in float32 on the CPU and are converted back at the end.
-  const direct = o.out && o.out.dtype === outDtype ? o.out : undefined;
+  // float16/bfloat16 compute in float32 on the CPU and are converted back at the end. An in-place
+  // output that overlaps an input other than as the identical view (x.add_(x.t())) gets a temporary.
+  if (o.out) checkWritable(o.out, `${name}_`);
+  const overlap = o.out && (sharesMemory(o.out, x) || (isTensor(y) && sharesMemory(o.out, y)));
+  const direct = o.out && o.out.dtype === outDtype && !overlap ? o.out : undefined;
   let out: Tensor;
   if (typeof y !== 'object') {
     const xin = cast(x, ct);
