@@ -9,6 +9,8 @@ export type Device = 'cpu' | 'cuda';
 export class Storage {
   /** Tensors (and autograd-saved aliases) that still use this storage. */
   refs = 0;
+  /** Bumped by every in-place write (fill_, copy_, op_): autograd checks saved tensors against it. */
+  version = 0;
   constructor(readonly buf: ArrayBuffer, readonly nbytes: number, readonly device: Device, readonly external = false) {}
 
   /** A zero-filled storage of nbytes (`zero` is accepted for clarity; memory is always zeroed). */

@@ -217,6 +217,7 @@ export class Tensor {
     const s = sharesMemory(this, src) ? Tensor.empty(src.shape, src.dtype, false, 'copy_').copy_(src) : src;
     args().view(this).view(s, this.shape, s === src ? strides : broadcastStridesTo(s, this.shape, 'copy_'));
     native().copy(this.storage.buf, s.storage.buf);
+    this.storage.version++;
     if (s !== src) s.dispose();
     return this;
   }
@@ -309,6 +310,7 @@ export class Tensor {
     this._check('fill_');
     args().view(this).num(Number(value));
     native().fill(this.storage.buf);
+    this.storage.version++;
     return this;
   }
 

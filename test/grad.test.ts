@@ -462,6 +462,30 @@ describe('autograd semantics', () => {
     const w = nr.ones([2], { dtype: 'float64' });
     expect(() => w.add_(x)).toThrow(/add_.*in-place/);
   });
+  it('modifying a saved tensor in place before backward is detected, not silently wrong', () => {
+    const w = nr.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const x = nr.tensor([3, 4], { dtype: 'float64' });
+    const y = x.mul(w).sum();                  // mul saves x for w's gradient
+    x.mul_(2);
+    expect(() => y.backward()).toThrow(/^backward: .*\[2\].*mul saved .*modified by an in-place operation/);
+    // through a view, with fill_ and copy_ as well
+    const x2 = nr.tensor([[3, 4], [5, 6]], { dtype: 'float64' });
+    const y2 = x2.select(0, 1).mul(w).sum();
+    x2.select(0, 0).fill_(0);
+    expect(() => y2.backward()).toThrow(/in-place/);
+    const e = w.exp();                         // exp saves its output
+    const s = e.sum();
+    nr.noGrad(() => e.copy_(nr.zeros([2], { dtype: 'float64' })));
+    expect(() => s.backward()).toThrow(/exp saved/);
+    // writes to tensors that no graph saved (add saves nothing), or after backward, are fine
+    const a = nr.tensor([1, 1], { dtype: 'float64' });
+    const z = a.add(w).sum();
+    a.add_(5);
+    w.grad = null;
+    z.backward();
+    expect(w.grad!.toArray()).toEqual([1, 1]);
+    x.add_(1);
+  });
   it('gradient flows to float32 leaves through a float64 cast and back', () => {
     const x = nr.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
     x.to('float64').mul(2).sum().backward();

@@ -46,6 +46,7 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   const out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
   args().num(opCode('unary', name)).num(o.a ?? 0).num(o.b ?? 0).view(out).view(xin);
   native().unary(out.storage.buf, xin.storage.buf);
+  if (out === o.out) out.storage.version++;
   if (xin !== x) xin.dispose();
   if (o.out && out !== o.out) { o.out.copy_(out); out.dispose(); return o.out; }
   // float16/bfloat16 inputs computed in float32: hand back their own dtype
@@ -91,6 +92,7 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
     out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
     args().num(code).num(o.a ?? 1).num(o.b ?? 0).num(Number(y)).view(out).view(xin);
     native().binaryScalar(out.storage.buf, xin.storage.buf);
+    if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();
   } else {
     y._check(name);
@@ -104,6 +106,7 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
       .view(xin, shape, broadcastStridesTo(xin, shape, name))
       .view(yin, shape, broadcastStridesTo(yin, shape, name));
     native().binary(out.storage.buf, xin.storage.buf, yin.storage.buf);
+    if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();
     if (yin !== y) yin.dispose();
   }
