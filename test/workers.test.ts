@@ -174,6 +174,16 @@ describe('worker_threads', () => {
     expect(msgs[1].err).toMatch(/^add: .*disposed/);
   });
 
+  it('the thread pool is sized to the CPUs the process may use (affinity), NEURONA_NUM_THREADS overrides', () => {
+    const probe = `console.log(require(${JSON.stringify(index)}).backend.cpuInfo().threads)`;
+    const pinned = spawnSync('taskset', ['-c', '0', process.execPath, '-e', probe], { encoding: 'utf8' });
+    if (pinned.error) return;   // no taskset on this system
+    expect(pinned.stdout.trim()).toBe('1');
+    const env = { ...process.env, NEURONA_NUM_THREADS: '3' };
+    const forced = spawnSync('taskset', ['-c', '0', process.execPath, '-e', probe], { encoding: 'utf8', env });
+    expect(forced.stdout.trim()).toBe('3');
+  });
+
   it('many short-lived workers in sequence load and unload the addon cleanly (child process)', () => {
     // run in a child so a crash at addon teardown would show as a signal, not kill the test runner
     const script = `
