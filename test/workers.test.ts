@@ -28,9 +28,9 @@ function check(nr, seed, n) {
   const BIN = { add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, maximum: Math.max, minimum: Math.min };
   const RED = ['sum', 'mean', 'amax', 'amin'];
   for (let i = 0; i < n; i++) {
-    const big = rnd() < 0.15;
-    const rows = big ? 150 + Math.floor(rnd() * 150) : 1 + Math.floor(rnd() * 6);
-    const cols = big ? 200 + Math.floor(rnd() * 100) : 1 + Math.floor(rnd() * 7);
+    const big = rnd() < 0.1;                 // 17k-26k elements: above the kernels' parallel grain
+    const rows = big ? 100 + Math.floor(rnd() * 30) : 1 + Math.floor(rnd() * 6);
+    const cols = big ? 170 + Math.floor(rnd() * 30) : 1 + Math.floor(rnd() * 7);
     const dtype = rnd() < 0.5 ? 'float64' : 'float32';
     const tol = dtype === 'float64' ? 1e-12 : 1e-5;
     const xs = Array.from({ length: rows * cols }, () => rnd() * 4 - 2);
@@ -103,7 +103,7 @@ function runWorker(body: string, data: Record<string, unknown> = {}): { worker: 
 
 describe('worker_threads', () => {
   it('the reference check passes on the main thread alone', () => {
-    const r = check(nr, 1, 60);
+    const r = check(nr, 1, 40);
     expect(r.failures).toEqual([]);
   });
 
