@@ -22,3 +22,5 @@ export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm,
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
 export * as data from './data/index';
+export * as optim from './optim/index';
+export * as nnUtils from './optim/clip';
