@@ -87,6 +87,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     }
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new RangeError(`${new.target.name}: got an empty parameter list`);
+    const isGroup = (x: unknown) => !!x && typeof x === 'object' && !isTensor(x) && 'params' in (x as object);
+    if (!isTensor(list[0]) && !isGroup(list[0])) {
+      throw new TypeError(`${new.target.name}: can only optimize Tensors, but one of the params is ${list[0] === null ? 'null' : typeof list[0]}`);
+    }
     const groups = isTensor(list[0]) ? [{ params: list as Tensor[] } as unknown as ParamGroupSpec<H>] : (list as ParamGroupSpec<H>[]);
     this.validateHyper(this.defaults, 'defaults');
     for (const g of groups) this.addParamGroup(g);
