@@ -12,6 +12,7 @@ import sys
 
 import torch
 
+sys.dont_write_bytecode = True   # no __pycache__ in the repo
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fixturegen import creation, views, binary, unary, reduce, scan, linalg, indexing, sorting, manip  # noqa: E402
 
