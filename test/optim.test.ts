@@ -184,6 +184,15 @@ describe('stateDict', () => {
     expect((sd.state[2].exp_avg as Tensor).toArray()).toEqual([expect.closeTo(0.1, 6)]);
   });
 
+  it('accepts a one-element tensor step (PyTorch stores step as a tensor)', () => {
+    const p = nr.zeros([2]).requiresGrad_(true);
+    const opt = new optim.Adam([p], { lr: 0.1 });
+    opt.loadStateDict({ state: { 0: { step: nr.tensor(4.0, { dtype: 'float32' }), exp_avg: nr.ones([2]), exp_avg_sq: nr.ones([2], { dtype: 'float64' }) } }, param_groups: [{ params: [0], lr: 0.1 }] });
+    const st = opt.state.get(p)!;
+    expect(st.step).toBe(4);
+    expect((st.exp_avg_sq as Tensor).dtype).toBe('float32');
+  });
+
   it('rejects mismatched state dicts and leaves the optimizer unchanged', () => {
     const p = nr.zeros([2]).requiresGrad_(true), q = nr.zeros([3]).requiresGrad_(true);
     const opt = new optim.SGD([p, q], { lr: 0.1, momentum: 0.9 });

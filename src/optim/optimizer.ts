@@ -264,7 +264,9 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (!p) throw new RangeError(`${op}: state for parameter index ${key} does not belong to any parameter group`);
       const s: ParamState = {};
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (isTensor(v)) {
+        if (isTensor(v) && k === 'step' && v.numel() === 1) {
+          s[k] = Number(v.item());   // PyTorch >= 1.12 keeps step as a tensor
+        } else if (isTensor(v)) {
           if (!this.stateTensorKeys.includes(k)) throw new Error(`${op}: unexpected state '${k}' for parameter ${key} (${this.opName} keeps ${this.stateTensorKeys.join(', ')})`);
           if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
             throw new RangeError(`${op}: state '${k}' of parameter ${key} has shape ${fmtShape(v.shape)}, the parameter has ${fmtShape(p.shape)}`);
