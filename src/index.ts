@@ -21,3 +21,10 @@ export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, so
 export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
+export * as data from './data/index';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d } from './ops/conv';
+export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './ops/pool';
+export { pad } from './ops/pad';
+export { scaledDotProductAttention } from './ops/attention';
+export * as optim from './optim/index';
+export * as nnUtils from './optim/clip';

@@ -396,6 +396,7 @@ export function sharesMemory(a: Tensor, b: Tensor): boolean {
 
 /** Throws if writing into t would write one memory location more than once (an expanded view). */
 export function checkWritable(t: Tensor, op: string): void {
+  if (t.numel() === 0) return;   // nothing is written
   for (let i = 0; i < t.ndim; i++) {
     if (t.shape[i] > 1 && t.strides[i] === 0) {
       throw new RangeError(`${op}: the tensor written to (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) has elements that share memory (an expanded view); clone() it first`);

@@ -436,6 +436,8 @@ describe('in-place writes into overlapping memory', () => {
     throws(() => e.copy_(nr.zeros([2, 3])), RangeError, /^copy_: /, /expanded/);
     throws(() => e.clamp_(0, 0.5), RangeError, /^clamp_: /, /expanded/);
     expect(nr.ones([1]).expand([1, 1]).add_(1).toArray()).toEqual([[2]]);   // size-1 dims are fine
+    expect(nr.ones([1, 0]).expand([3, 0]).add_(1).shape).toEqual([3, 0]);   // empty: nothing is written
+    expect(nr.zeros([0, 4]).expand([2, 0, 4]).copy_(nr.ones([2, 0, 4])).shape).toEqual([2, 0, 4]);
   });
 });
 
