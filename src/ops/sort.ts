@@ -113,14 +113,16 @@ export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
   if (o.dim !== undefined && o.dim !== null) throw new Error('unique: the dim option is not implemented (unique over all elements only)');
   const flat = x.reshape([-1]);
   const { values: sv, indices: si } = runSort(flat, 0, null, false, 'unique');
-  const vals = sv.toFlatArray(), idx = si.toFlatArray();
+  // compare the sorted values as stored (exact for int64; NaN !== NaN keeps NaNs apart, -0 === 0)
+  const vals: ArrayLike<number | bigint> = sv.dtype === 'float16' || sv.dtype === 'bfloat16' ? sv.toFlatArray() : sv.data();
+  const idx = si.data() as BigInt64Array;
   const n = vals.length;
   const firsts: number[] = [], counts: number[] = [];
   const inverse = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     if (i === 0 || vals[i] !== vals[i - 1]) { firsts.push(i); counts.push(0); }
     counts[counts.length - 1]++;
-    inverse[idx[i]] = firsts.length - 1;
+    inverse[Number(idx[i])] = firsts.length - 1;
   }
   const pick = fromArray(Float64Array.from(firsts), [firsts.length], { dtype: 'int64' });
   const values = sv.indexSelect(0, pick);
