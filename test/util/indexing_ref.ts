@@ -61,11 +61,19 @@ export function fastLevels(): string[] {
   return order.slice(0, order.indexOf(best) + 1);
 }
 
+/** First position where two flat results differ (Object.is: NaN equals NaN, -0 differs from 0), or -1. */
+function firstDiff(a: number[], b: number[]): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
 /**
- * Runs fn at the 'ref' level and at every fast level (also with more threads than cores, so the
- * threaded partitions are exercised) and expects identical results, bit for bit.
+ * Runs fn at the 'ref' level and at every fast level (with the default thread count and with more
+ * threads than cores, so the threaded partitions are exercised) and expects identical results, bit
+ * for bit.
  */
-export function expectLevelsAgree(fn: () => Tensor | Tensor[], label = ''): void {
+export function expectLevelsAgree(fn: () => Tensor | Tensor[], label = '', threadCounts?: number[]): void {
   const active = nr.backend.cpuInfo().active as any;
   const threads = nr.backend.getNumThreads();
   const flat = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape.slice(), dtype: t.dtype, data: t.toFlatArray() }));
@@ -74,9 +82,16 @@ export function expectLevelsAgree(fn: () => Tensor | Tensor[], label = ''): void
     const want = flat(fn());
     for (const lvl of fastLevels()) {
       expect(nr.backend.setKernelLevel(lvl as any)).toBe(true);
-      for (const n of [threads, 5]) {
+      for (const n of threadCounts ?? [threads, 5]) {
         nr.backend.setNumThreads(n);
-        expect(flat(fn()), `${label} level ${lvl}, ${n} threads`).toEqual(want);
+        const got = flat(fn());
+        const where = `${label} level ${lvl}, ${n} threads`;
+        expect(got.length, where).toBe(want.length);
+        got.forEach((g, k) => {
+          expect([g.shape, g.dtype], `${where}, output ${k}`).toEqual([want[k].shape, want[k].dtype]);
+          const i = firstDiff(g.data, want[k].data);
+          expect(i < 0 ? 'same' : `element ${i}: ${g.data[i]} vs ref ${want[k].data[i]}`, `${where}, output ${k}`).toBe('same');
+        });
       }
       nr.backend.setNumThreads(threads);
     }
