@@ -253,10 +253,13 @@ describe('random shapes: JS reference and fast kernels vs ref', () => {
     const vals = randomTensor([40, 5, 7], false);
     const mask = nr.rand([20, 30]).lt(0.3);
     const r0 = randomIndex([2000], 0, 5), r1 = randomIndex([2000], 0, 5), rv = nr.randn([2000]);
+    // rows of 16 from 300 indices into 12 targets: the put is split over target slices
+    const x2 = randomTensor([12, 16], true), i2 = randomIndex([300], -12, 12), v2 = nr.randn([300, 16]);
     expectLevelsAgree(() => [
       x.index([i0, i1]), x.index([null, i1, T([0, 6, 3, 3, 1])]), x.index([i0, null, T([2])]), x.index(mask),
       x.indexPut([i0, i1], vals, { accumulate: true }), x.indexPut([i0, i1], vals), x.indexPut([null, i1], 1, { accumulate: true }),
       nr.zeros([5, 5]).indexPut([r0, r1], rv, { accumulate: true }),
+      x2.indexPut([i2], v2, { accumulate: true }), x2.indexPut([i2], v2), x2.index([i2]),
       mask.nonzero(), x.gt(0.5).nonzero(), nr.zeros([0, 3]).nonzero(),
     ]);
   });

@@ -52,16 +52,29 @@ void gather_rows(const View& out, const View& x, const View& index, int dim, int
   });
 }
 
+// Any layout: walks the index one innermost row at a time (rows split into column chunks when
+// there are few of them, so 1-D gathers use every thread too).
 template <typename T, typename I>
 void gather_any(const View& out, const View& x, const View& index, int dim) {
   View xr = reshaped_like(x, index);
   xr.strides[dim] = 0;   // offset of the position without its dim coordinate
-  const int64_t size = x.shape[dim], xst = x.strides[dim];
-  parallel_for(index.numel, kGrain, [&](int64_t b, int64_t e) {
-    StridedIter a(out, b), c(xr, b), s(index, b);
-    for (int64_t t = b; t < e; ++t, a.next(), c.next(), s.next()) {
-      int64_t j = wrap_index(index.ptr<I>()[s.off], size);
-      out.ptr<T>()[a.off] = x.ptr<T>()[c.off + j * xst];
+  const int nd = index.ndim;
+  const int64_t len = index.shape[nd - 1], size = x.shape[dim], xst = x.strides[dim];
+  const int64_t os = out.strides[nd - 1], xs = xr.strides[nd - 1], is = index.strides[nd - 1];
+  const View oo = sub_dims(out, 0, nd - 1), xo = sub_dims(xr, 0, nd - 1), io = sub_dims(index, 0, nd - 1);
+  const int64_t nrows = oo.numel, nt = num_threads();
+  const int64_t clen = nrows >= 4 * nt ? len : std::max<int64_t>(std::min<int64_t>(len, 4096), (len + 4 * nt - 1) / (4 * nt));
+  const int64_t ncol = (len + clen - 1) / clen;
+  parallel_for(nrows * ncol, row_grain(clen), [&](int64_t b, int64_t e) {
+    int64_t row = b / ncol, cc = b % ncol;
+    StridedIter a(oo, row), c(xo, row), s(io, row);
+    for (int64_t t = b; t < e; ++t) {
+      T* op = out.ptr<T>() + a.off;
+      const T* xp = x.ptr<T>() + c.off;
+      const I* ip = index.ptr<I>() + s.off;
+      const int64_t c1 = std::min(len, (cc + 1) * clen);
+      for (int64_t k = cc * clen; k < c1; ++k) op[k * os] = xp[k * xs + wrap_index(ip[k * is], size) * xst];
+      if (++cc == ncol) { cc = 0; a.next(); c.next(); s.next(); }
     }
   });
 }
@@ -175,6 +188,7 @@ void index_put_impl(const View& x, int k, const View* indices, const View& value
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(nt, rn / kGrain));
   const int64_t parts = (rn < 8 || nbp < 2) ? 1 : std::max<int64_t>(1, std::min<int64_t>(atotal, nt));
   const int64_t clen = (rn + chunks - 1) / chunks;
+  const bool rows = inner_contiguous(xr, 0) && inner_contiguous(vr, 0);
   parallel_for(parts * chunks, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t p = t / chunks, c = t % chunks;
@@ -189,6 +203,10 @@ void index_put_impl(const View& x, int k, const View* indices, const View& value
         if (key < lo || key >= hi) continue;
         T* dst = x.ptr<T>() + off;
         const T* src = values.ptr<T>() + vt.off;
+        if (rows) {
+          for (int64_t r = r0; r < r1; ++r) scatter_apply<M, T>(dst[r], src[r]);
+          continue;
+        }
         StridedIter xi(xr, r0), vi(vr, r0);
         for (int64_t r = r0; r < r1; ++r, xi.next(), vi.next()) scatter_apply<M, T>(dst[xi.off], src[vi.off]);
       }
@@ -207,12 +225,64 @@ struct Chunks {
   }
 };
 
-int64_t count_range(const View& x, int64_t b, int64_t e) {
-  const int64_t isz = dtype_size(x.dtype);
-  int64_t n = 0;
-  StridedIter it(x, b);
-  for (int64_t i = b; i < e; ++i, it.next()) n += elem_nonzero(x.dtype, x.data + it.off * isz);
+// x != 0 on the stored value; H: float16/bfloat16 bits (any bit but the sign set).
+template <typename T, bool H> inline bool nz(T v) {
+  if constexpr (H) return (v & 0x7fff) != 0;
+  else return v != 0;
+}
+
+// Counts (and with kWrite, writes the coordinates of, starting at row `pos`, at most `rows` rows)
+// the non-zero elements among row-major positions [b, e) of x, walking x one innermost row at a time.
+template <typename T, bool H, bool kWrite>
+int64_t nz_range(const View& x, int64_t b, int64_t e, int64_t* out, int64_t pos, int64_t rows) {
+  const T* base = x.ptr<T>();
+  const int nd = x.ndim;
+  if (nd == 0) {
+    if (b >= e || !nz<T, H>(base[0])) return 0;
+    return 1;
+  }
+  const int64_t len = x.shape[nd - 1], st = x.strides[nd - 1];
+  const View outer = sub_dims(x, 0, nd - 1);
+  StridedIter ot(outer, b / len);
+  int64_t n = 0, i = b;
+  while (i < e) {
+    const int64_t c0 = i % len, c1 = std::min(len, c0 + (e - i));
+    const T* p = base + ot.off;
+    for (int64_t c = c0; c < c1; ++c) {
+      if (!nz<T, H>(p[c * st])) continue;
+      if constexpr (kWrite) {
+        if (pos + n < rows) {
+          int64_t* o = out + (pos + n) * nd;
+          for (int d = 0; d < nd - 1; ++d) o[d] = ot.idx[d];
+          o[nd - 1] = c;
+        }
+      }
+      ++n;
+    }
+    i += c1 - c0;
+    ot.next();
+  }
   return n;
+}
+
+#define NR_DISPATCH_NZ(dtype, T, H, ...)                                                      \
+  switch (dtype) {                                                                            \
+    case DType::f32: { using T = float; constexpr bool H = false; __VA_ARGS__; break; }       \
+    case DType::f64: { using T = double; constexpr bool H = false; __VA_ARGS__; break; }      \
+    case DType::f16: case DType::bf16: { using T = uint16_t; constexpr bool H = true; __VA_ARGS__; break; } \
+    case DType::i32: { using T = int32_t; constexpr bool H = false; __VA_ARGS__; break; }     \
+    case DType::i64: { using T = int64_t; constexpr bool H = false; __VA_ARGS__; break; }     \
+    case DType::u8: case DType::b8: { using T = uint8_t; constexpr bool H = false; __VA_ARGS__; break; } \
+  }
+
+int64_t count_range(const View& x, int64_t b, int64_t e) {
+  int64_t n = 0;
+  NR_DISPATCH_NZ(x.dtype, T, H, n = (nz_range<T, H, false>(x, b, e, nullptr, 0, 0)));
+  return n;
+}
+
+void write_range(const View& x, int64_t b, int64_t e, int64_t* out, int64_t pos, int64_t rows) {
+  NR_DISPATCH_NZ(x.dtype, T, H, (nz_range<T, H, true>(x, b, e, out, pos, rows)));
 }
 
 }  // namespace
@@ -310,20 +380,10 @@ int64_t nonzero(const View& out, const View& x) {
     for (int64_t c = b; c < e; ++c) start[c + 1] = count_range(x, c * ch.len, std::min(x.numel, (c + 1) * ch.len));
   });
   for (int64_t c = 0; c < ch.n; ++c) start[c + 1] += start[c];
-  const int64_t rows = out.ndim > 0 ? out.shape[0] : 0, isz = dtype_size(x.dtype);
-  const int nd = x.ndim;
+  const int64_t rows = out.ndim > 0 ? out.shape[0] : 0;
   int64_t* o = out.ptr<int64_t>();
   parallel_for(ch.n, 1, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; ++c) {
-      int64_t pos = start[c];
-      const int64_t e1 = std::min(x.numel, (c + 1) * ch.len);
-      StridedIter it(x, c * ch.len);
-      for (int64_t i = c * ch.len; i < e1 && pos < rows; ++i, it.next()) {
-        if (!elem_nonzero(x.dtype, x.data + it.off * isz)) continue;
-        for (int d = 0; d < nd; ++d) o[pos * nd + d] = it.idx[d];
-        ++pos;
-      }
-    }
+    for (int64_t c = b; c < e; ++c) write_range(x, c * ch.len, std::min(x.numel, (c + 1) * ch.len), o, start[c], rows);
   });
   return start[ch.n];
 }
