@@ -55,6 +55,7 @@ describe('gather / scatter (hand-checked)', () => {
     expect(base.scatterReduce(0, idx, src, 'amin', { includeSelf: false }).toArray()).toEqual([5, 2, 7, 4]);
     expect(base.scatterReduce(0, T([1]), f32([NaN]), 'amax').toArray()).toEqual([1, NaN, 3, 4]);
     expect(T([10, 20]).scatterReduce(0, T([0, 0]), T([3, 4]), 'mean').toArray()).toEqual([5, 20]);   // floor for ints
+    expect(T([5, 5]).scatterReduce(0, T([0, 0]), T([-(2 ** 60), -(2 ** 61)]), 'amax', { includeSelf: false }).toArray()).toEqual([-(2 ** 60), 5]);
   });
   it('float16 and int dtypes go through the same kernels', () => {
     const h = nr.tensor([1, 2, 3], { dtype: 'float16' });
@@ -120,6 +121,7 @@ describe('tensor indexing (index / indexPut)', () => {
     expect(x.index([{ start: 1 }, { step: 2 }, T([1], 'int32')]).toArray()).toEqual([[[13], [21]]]);
     expect(x.index([T([1], 'int32'), T([0, 2])]).toArray()).toEqual([[12, 13, 14, 15], [20, 21, 22, 23]]);
     expect(x.index(['newaxis', 1, { start: -1 }]).shape).toEqual([1, 1, 4]);
+    expect(x.index([]).storage).toBe(x.storage);
     const basic = x.index([1, { start: 0, end: 2 }]);   // integers and slices only: a view
     expect(basic.storage).toBe(x.storage);
     expect(basic.toArray()).toEqual([[12, 13, 14, 15], [16, 17, 18, 19]]);

@@ -184,7 +184,10 @@ export function index(x: Tensor, indices: IndexItem[] | IndexItem): Tensor {
   const op = 'index';
   const items = asItems(indices);
   const p = plan(x, items, op);
-  if (p.dims.length === 0) { release(p); return p.v; }
+  if (p.dims.length === 0) {
+    release(p);
+    return p.v === x ? x.reshape(x.shape) : p.v;   // always a new view, like x[()]
+  }
   let out: Tensor;
   try { out = gatherAdvanced(p.v, p.dims, p.idx, op); } finally {
     if (p.v !== x) p.v.dispose();

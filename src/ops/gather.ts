@@ -165,11 +165,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   return attach(out, 'scatterAdd', [x, src], (g, [idx]) => [x.requiresGrad ? g : null, src.requiresGrad ? padTo(gather(g, d, idx), srcShape) : null], [index]);
 }
 
-const REDUCE_IDENTITY: Record<string, (dt: DType) => number> = {
-  sum: () => 0, mean: () => 0, prod: () => 1,
-  amax: (dt) => (isFloat(dt) ? -Infinity : dt === 'int32' ? -(2 ** 31) : dt === 'uint8' ? 0 : Number.MIN_SAFE_INTEGER),
-  amin: (dt) => (isFloat(dt) ? Infinity : dt === 'int32' ? 2 ** 31 - 1 : dt === 'uint8' ? 255 : Number.MAX_SAFE_INTEGER),
-};
+const REDUCE_IDENTITY: Record<string, number> = { sum: 0, mean: 0, prod: 1, amax: 0, amin: 0 };
 
 /**
  * torch.scatter_reduce: reduces src into a copy of x at out[p with p[dim] = index[p]] with 'sum',
@@ -186,7 +182,9 @@ export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor
   const out = rawCopy(x);
   let counts: Tensor | null = null;
   try {
-    if (!includeSelf) runScatter(out, d, index, REDUCE_IDENTITY[reduce](x.dtype), 'assign', op);
+    // without self: positions reached start from the reduction's identity (amax/amin: from one of
+    // the src values, which is exact for every dtype since max/min are idempotent)
+    if (!includeSelf) runScatter(out, d, index, reduce === 'amax' || reduce === 'amin' ? src : REDUCE_IDENTITY[reduce], 'assign', op);
     const mode: Mode = reduce === 'sum' || reduce === 'mean' ? 'add' : reduce === 'prod' ? 'multiply' : reduce;
     runScatter(out, d, index, src, mode, op);
     if (reduce === 'mean') {
@@ -337,7 +335,11 @@ defineMethods('gather', {
     asIndex(index, 'indexAdd_');
     asTensor(source, 'indexAdd_', 'source');
     const d = normDim(dim, this.ndim, 'indexAdd_');
-    if (this.ndim === 0) { this.reshape([1]).indexAdd_(0, index, source.reshape([-1]), o); return this; }
+    if (this.ndim === 0) {
+      const v = this.reshape([1]), s1 = source.reshape([-1]);
+      try { v.indexAdd_(0, index, s1, o); } finally { v.dispose(); if (s1 !== source) s1.dispose(); }
+      return this;
+    }
     checkSource(this, d, index, source, 'indexAdd_');
     runIndexAdd(this, d, index, source, o.alpha ?? 1, 'indexAdd_');
     return this;
