@@ -52,6 +52,17 @@ describe('sort / argsort / topk / kthvalue (hand-checked)', () => {
     expect(d.indices.toArray()).toEqual([1, 3, 0, 2, 4, 5]);
     expect(x.argsort(0, { stable: true }).toArray()).toEqual([4, 5, 2, 0, 1, 3]);
   });
+  it('long rows with a single differing value (radix passes with one outlier digit)', () => {
+    for (const dtype of ['float32', 'float64', 'int32', 'int64'] as const) {
+      const x = nr.zeros([200], { dtype });
+      x.indexPut_([T([137])], -1);
+      const r = x.sort(0);
+      expect(r.indices.toArray()).toEqual([137, ...Array.from({ length: 200 }, (_, i) => i).filter((i) => i !== 137)]);
+      const d = x.sort(0, { descending: true }).indices.toFlatArray();
+      expect(d[199]).toBe(137);
+      expect(d.slice(0, 3)).toEqual([0, 1, 2]);
+    }
+  });
   it('sorts along any dim, and int, bool and float16 dtypes', () => {
     const x = T([[3, 1, 2], [1, 1, 0]]);
     expect(x.sort(1).values.toArray()).toEqual([[1, 2, 3], [0, 1, 1]]);

@@ -105,7 +105,8 @@ export interface UniqueOpts { sorted?: boolean; returnInverse?: boolean; returnC
 export interface UniqueResult { values: Tensor; inverse?: Tensor; counts?: Tensor; }
 
 /**
- * torch.unique over all elements (sorted ascending; NaNs are each unique, as in PyTorch). Returns the
+ * torch.unique over all elements, sorted ascending (also when sorted is false, as on PyTorch CPU);
+ * NaNs are each unique, as in PyTorch. Returns the
  * values tensor, or {values, inverse?, counts?} when returnInverse/returnCounts is set.
  */
 export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
