@@ -3,6 +3,11 @@ import './ops/view';
 import './ops/binary';
 import './ops/unary';
 import './ops/reduce';
+import './ops/gather';
+import './ops/advindex';
+import './ops/embedding';
+import './ops/sort';
+import './ops/rearrange';
 
 export { Tensor } from './tensor';
 export type { Shape, NestedArray } from './tensor';
@@ -19,6 +24,14 @@ export { cat, stack, split, chunk, reshape, transpose, permute, squeeze, unsquee
 export { add, sub, mul, div, pow, where, maximum, minimum, atan2, fmod, remainder, floorDivide } from './ops/binary';
 export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, softplus, hardtanh, clamp, step } from './ops/unary';
 export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
+export { gather, scatter, scatterAdd, scatterReduce, indexSelect, indexAdd, indexFill } from './ops/gather';
+export type { ScatterReduce } from './ops/gather';
+export { index, indexPut, nonzero, maskedFill, maskedSelect } from './ops/advindex';
+export type { IndexItem, Slice } from './ops/advindex';
+export { embedding, oneHot } from './ops/embedding';
+export { sort, argsort, topk, kthvalue, unique } from './ops/sort';
+export type { SortOpts, TopkOpts, UniqueOpts, UniqueResult } from './ops/sort';
+export { flip, roll, repeat, tile, tril, triu } from './ops/rearrange';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
 export * as data from './data/index';
