@@ -248,3 +248,108 @@ describe('comparisons and logical ops: fast vs ref (exact)', () => {
     }
   });
 });
+
+describe('reductions: fast levels vs ref', () => {
+  // [shape, dims, transform]: inner-run layouts, outer (column-wise) layouts, split long reductions,
+  // generic fallbacks, non-contiguous inputs
+  const CASES: [number[], number | number[] | null, ((x: Tensor) => Tensor)?][] = [
+    [[1000], null],
+    [[200003], null],                      // one long run, chunked across threads
+    [[64, 37], 1], [[64, 37], 0],           // inner / outer (bias gradient)
+    [[64, 5], 0], [[64, 5], 1],             // short rows: generic kernel
+    [[300, 1000], 0],                       // outer with row chunks
+    [[4, 6, 50], [0, 1]], [[4, 6, 50], [0, 2]], [[4, 6, 50], 1], [[4, 6, 50], 2],
+    [[2, 3, 40000], [0, 2]],                // several long runs per output, split by runs
+    [[37, 64], 1, (x) => x.transpose(0, 1)], [[37, 64], 0, (x) => x.transpose(0, 1)],
+    [[40, 90], 1, (x) => x.narrow(1, 5, 70)],
+    [[0, 37], 1], [[37, 0], 1], [[], null], [[1], 0],
+  ];
+  type R = [string, (x: Tensor, d: any) => Tensor, 'exact' | 'sum' | 'lse'];
+  const OPS: R[] = [
+    ['sum', (x, d) => x.sum(d), 'sum'],
+    ['mean', (x, d) => x.mean(d), 'sum'],
+    ['var', (x, d) => x.var(d), 'sum'],
+    ['var(correction 0)', (x, d) => x.var(d, { correction: 0 }), 'sum'],
+    ['norm 2', (x, d) => x.norm(2, d), 'sum'],
+    ['norm 1', (x, d) => x.norm(1, d), 'sum'],
+    ['norm 0', (x, d) => x.norm(0, d), 'exact'],
+    ['norm inf', (x, d) => x.norm(Infinity, d), 'exact'],
+    ['norm -inf', (x, d) => x.norm(-Infinity, d), 'exact'],
+    ['norm 3 (generic)', (x, d) => x.norm(3, d), 'sum'],
+    ['logsumexp', (x, d) => x.logsumexp(d ?? [...Array(x.ndim).keys()]), 'lse'],
+    ['amax', (x, d) => x.amax(d), 'exact'],
+    ['amin', (x, d) => x.amin(d), 'exact'],
+    ['argmax', (x, d) => (typeof d === 'number' || d === null ? x.argmax(d ?? undefined) : x.flatten().argmax()), 'exact'],
+    ['argmin', (x, d) => (typeof d === 'number' || d === null ? x.argmin(d ?? undefined) : x.flatten().argmin()), 'exact'],
+    ['max(dim).values', (x, d) => x.max(typeof d === 'number' ? d : 0).values, 'exact'],
+    ['max(dim).indices', (x, d) => x.max(typeof d === 'number' ? d : 0).indices, 'exact'],
+    ['min(dim).indices', (x, d) => x.min(typeof d === 'number' ? d : 0).indices, 'exact'],
+  ];
+  const needsElems = new Set(['amax', 'amin', 'argmax', 'argmin', 'max(dim).values', 'max(dim).indices', 'min(dim).indices']);
+  for (const [name, f, kind] of OPS) {
+    it(name, () => {
+      for (const [shape, dims, tf] of CASES) {
+        if (needsElems.has(name) && shape.includes(0)) continue;
+        if (name.startsWith('max(dim)') || name.startsWith('min(dim)')) { if (shape.length === 0) continue; }
+        const base = valuesTensor(shape, 31, false);
+        const x = tf ? tf(base) : base;
+        const scale = atLevel('ref', () => (x.numel() ? x.abs().amax().item() as number : 0));
+        const ref = atLevel('ref', () => f(x, dims));
+        const r = ref.toFlatArray();
+        for (const level of LEVELS) {
+          const got = atLevel(level, () => f(x, dims));
+          expect(got.shape).toEqual(ref.shape);
+          expect(got.dtype).toBe(ref.dtype);
+          const g = got.toFlatArray();
+          const tol = (i: number) => kind === 'exact' ? 0 : kind === 'sum' ? 2 * ulp32(r[i]) + 1e-12 * scale * Math.max(1, x.numel()) : 4 * ulp32(r[i]) + 2e-7;
+          const bad: string[] = [];
+          for (let i = 0; i < r.length && bad.length < 3; i++) if (!close(g[i], r[i], tol(i))) bad.push(`[${i}] ${g[i]} vs ref ${r[i]}`);
+          expect(bad, `${name} ${JSON.stringify(shape)} dims ${JSON.stringify(dims)} @${level}: ${bad.join('; ')}`).toEqual([]);
+        }
+      }
+    });
+  }
+  it('NaN, infinities and ties follow the reference (first NaN / first extremum wins)', () => {
+    // rows long enough for the SIMD layouts; each row plants specials at chosen positions
+    const n = 40;
+    const rows: number[][] = [];
+    const plant = (pos: [number, number][]) => { const r = Array.from({ length: n }, (_, i) => Math.sin(i) * 3); for (const [p, v] of pos) r[p] = v; rows.push(r); };
+    plant([[7, NaN], [20, NaN], [30, 100]]);          // NaN first: amax NaN, argmax 7
+    plant([[5, 9], [25, 9]]);                          // tie: argmax 5
+    plant([[3, Infinity], [33, -Infinity]]);          // logsumexp inf
+    plant(Array.from({ length: n }, (_, i) => [i, -Infinity] as [number, number]));  // all -inf
+    plant([[0, -0], [1, 0], [17, -5]]);                // signed zeros
+    plant([[39, NaN]]);                                // NaN in the tail
+    const x = nr.tensor(rows, { dtype: 'float32' });
+    const xt = x.transpose(0, 1).contiguous();         // same data as columns: the outer layout
+    const fns: [string, (t: Tensor, d: number) => Tensor][] = [
+      ['amax', (t, d) => t.amax(d)], ['amin', (t, d) => t.amin(d)], ['argmax', (t, d) => t.argmax(d)], ['argmin', (t, d) => t.argmin(d)],
+      ['logsumexp', (t, d) => t.logsumexp(d)], ['sum', (t, d) => t.sum(d)], ['norm inf', (t, d) => t.norm(Infinity, d)],
+      ['var', (t, d) => t.var(d)], ['max.indices', (t, d) => t.max(d).indices],
+    ];
+    for (const [name, f] of fns) {
+      const ref = atLevel('ref', () => f(x, 1).toFlatArray());
+      for (const level of LEVELS) {
+        for (const [t, d] of [[x, 1], [xt, 0]] as [Tensor, number][]) {
+          const got = atLevel(level, () => f(t, d).toFlatArray());
+          ref.forEach((v, i) => expect(close(got[i], v, Math.abs(v) * 1e-6), `${name} row ${i} @${level} dim ${d}: ${got[i]} vs ${v}`).toBe(true));
+        }
+      }
+    }
+    expect(x.argmax(1).toFlatArray().slice(0, 2)).toEqual([7, 5]);
+    expect(x.logsumexp(1).toFlatArray()[2]).toBe(Infinity);
+    expect(x.logsumexp(1).toFlatArray()[3]).toBe(-Infinity);
+  });
+  it('results do not depend on the thread count', () => {
+    const x = valuesTensor([300003], 77, false);
+    const y = valuesTensor([2000, 300], 78, false);
+    const prev = nr.backend.getNumThreads();
+    const run = () => [x.sum().item(), x.var().item(), x.logsumexp(0).item(), ...y.sum(0).toFlatArray().slice(0, 5)];
+    nr.backend.setNumThreads(1);
+    const a = run();
+    nr.backend.setNumThreads(3);
+    const b = run();
+    nr.backend.setNumThreads(prev);
+    expect(b).toEqual(a);
+  });
+});
