@@ -5,6 +5,8 @@
 'use strict';
 const nr = require('../dist/cjs/index.js');
 const { runUnary, runBinary } = require('../dist/cjs/ops/kernels.js');
+const { native } = require('../dist/cjs/backend/native.js');
+const { args } = require('../dist/cjs/backend/args.js');
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : def; };
@@ -23,12 +25,14 @@ const m = x.reshape([rows, cols]);
 const bias = nr.randn([cols]);
 const col = nr.randn([rows, 1]);
 
-// Elementwise cases write into a preallocated output, so the numbers are kernel time (plus a few
+// Elementwise, softmax and scan cases write into a preallocated output, so the numbers are kernel time (plus a few
 // microseconds of call overhead), not allocation and page faults.
 const out = nr.empty([N]), out2 = nr.empty([rows, cols]);
 const ax = x.abs();
 const U = (name, src, o = {}) => () => { runUnary(name, src, { ...o, out }); };
 const B = (name, a, b, dst, o = {}) => () => { runBinary(name, a, b, { ...o, out: dst }); };
+const SM = (dim, log) => () => { args().num(dim).num(log).view(out2).view(m); native().softmax(out2.storage.buf, m.storage.buf); };
+const SC = (dim) => () => { args().num(0).num(dim).num(0).view(out2).view(m); native().scan(out2.storage.buf, m.storage.buf); };
 const cases = [
   ['add', B('add', x, y, out)],
   ['mul scalar', B('mul', x, 1.5, out)],
@@ -49,7 +53,12 @@ const cases = [
   ['sum dim 1', () => m.sum(1)],
   ['amax dim 1', () => m.amax(1)],
   ['var dim 1', () => m.var(1)],
-  ['softmax dim 1', () => (m.softmax ? m.softmax(1) : null)],
+  ['softmax dim 1 (rows)', SM(1, 0)],
+  ['softmax dim 0 (columns)', SM(0, 0)],
+  ['logSoftmax dim 1', SM(1, 1)],
+  ['softmax backward dim 1', () => { args().num(1).num(0).view(out2).view(m).view(m); native().softmaxBackward(out2.storage.buf, m.storage.buf, m.storage.buf); }],
+  ['cumsum dim 1', SC(1)],
+  ['cumsum dim 0', SC(0)],
 ];
 
 function time(fn) {
@@ -62,7 +71,6 @@ function time(fn) {
 console.log(`neurona micro-benchmark: ${N} float32 elements, ${nr.backend.getNumThreads()} threads, best ISA ${info.best}`);
 console.log(`ns/element (lower is better)${' '.repeat(6)}` + levels.map((l) => l.padStart(9)).join(''));
 for (const [name, fn] of cases) {
-  if (name.startsWith('softmax') && !m.softmax) continue;
   const cells = levels.map((l) => { nr.backend.setKernelLevel(l); return time(fn).toFixed(3).padStart(9); });
   console.log(name.padEnd(35) + cells.join(''));
 }

@@ -3,6 +3,8 @@ import './ops/view';
 import './ops/binary';
 import './ops/unary';
 import './ops/reduce';
+import './ops/softmax';
+import './ops/scan';
 
 export { Tensor } from './tensor';
 export type { Shape, NestedArray } from './tensor';
@@ -19,5 +21,9 @@ export { cat, stack, split, chunk, reshape, transpose, permute, squeeze, unsquee
 export { add, sub, mul, div, pow, where, maximum, minimum, atan2, fmod, remainder, floorDivide } from './ops/binary';
 export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, softplus, hardtanh, clamp, step } from './ops/unary';
 export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
+export { softmax, logSoftmax } from './ops/softmax';
+export type { SoftmaxOpts } from './ops/softmax';
+export { cumsum, cumprod } from './ops/scan';
+export type { ScanOpts } from './ops/scan';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';

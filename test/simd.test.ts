@@ -6,6 +6,8 @@ import * as nr from '../src/index';
 import type { Tensor } from '../src/index';
 import { runUnary, runBinary } from '../src/ops/kernels';
 import { fastLevels, atLevel, valuesTensor, testValues, SPECIALS, ulp32, close } from './util/levels';
+import { native } from '../src/backend/native';
+import { args } from '../src/backend/args';
 
 const LEVELS = fastLevels();
 
@@ -351,5 +353,122 @@ describe('reductions: fast levels vs ref', () => {
     const b = run();
     nr.backend.setNumThreads(prev);
     expect(b).toEqual(a);
+  });
+});
+
+// Direct kernel calls (no autograd) so forward and backward kernels are compared separately.
+function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
+  const out = nr.empty(x.shape as number[], { dtype: x.dtype });
+  args().num(dim).num(log ? 1 : 0).view(out).view(x);
+  native().softmax(out.storage.buf, x.storage.buf);
+  return out;
+}
+function softmaxBackwardKernel(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor {
+  const gx = nr.empty(y.shape as number[], { dtype: y.dtype });
+  args().num(dim).num(log ? 1 : 0).view(gx).view(g).view(y);
+  native().softmaxBackward(gx.storage.buf, g.storage.buf, y.storage.buf);
+  return gx;
+}
+function scanKernel(x: Tensor, dim: number, prod: boolean, reverse: boolean): Tensor {
+  const out = nr.empty(x.shape as number[], { dtype: x.dtype });
+  args().num(prod ? 1 : 0).num(dim).num(reverse ? 1 : 0).view(out).view(x);
+  native().scan(out.storage.buf, x.storage.buf);
+  return out;
+}
+function cumprodBackwardKernel(g: Tensor, x: Tensor, dim: number): Tensor {
+  const gx = nr.empty(x.shape as number[], { dtype: x.dtype });
+  args().num(dim).view(gx).view(g).view(x);
+  native().cumprodBackward(gx.storage.buf, g.storage.buf, x.storage.buf);
+  return gx;
+}
+
+// [shape, dim, transform]: rows (dim last), column blocks (dim inner), narrow inner (generic),
+// threaded sizes, several column blocks, non-contiguous and empty inputs.
+const LINE_CASES: [number[], number, ((x: Tensor) => Tensor)?][] = [
+  [[1], 0], [[17], 0], [[5, 37], 1], [[5, 37], 0], [[3, 50, 40], 0], [[3, 50, 40], 1], [[3, 50, 40], 2],
+  [[4, 3, 5], 1], [[200, 300], 1], [[300, 200], 0], [[3, 700], 0], [[37, 5], 1, (x) => x.transpose(0, 1)],
+  [[20, 30], 1, (x) => x.narrow(1, 2, 25)], [[0, 5], 1], [[6, 0], 1],
+];
+
+describe('softmax kernels: fast levels vs ref', () => {
+  for (const log of [false, true]) {
+    const name = log ? 'log_softmax' : 'softmax';
+    it(`${name} forward and backward`, () => {
+      for (const [shape, dim, tf] of LINE_CASES) {
+        const base = valuesTensor(shape, 51, false).mul(0.05);   // spread of logits up to ~1e28
+        const x = tf ? tf(base) : base;
+        const g = valuesTensor(x.shape as number[], 52, false);
+        const yRef = atLevel('ref', () => softmaxKernel(x, dim, log));
+        const r = yRef.toFlatArray();
+        const gxRef = atLevel('ref', () => softmaxBackwardKernel(g, yRef, dim, log)).toFlatArray();
+        const gs = g.toFlatArray();
+        for (const level of LEVELS) {
+          const y = atLevel(level, () => softmaxKernel(x, dim, log)).toFlatArray();
+          expectMatch(`${name} ${shape} dim ${dim} @${level}`, y, r, (i) => (log ? 4 * ulp32(r[i]) + 4e-7 : 4 * ulp32(r[i]) + 1e-44));
+          const gx = atLevel(level, () => softmaxBackwardKernel(g, yRef, dim, log)).toFlatArray();
+          expectMatch(`${name} backward ${shape} dim ${dim} @${level}`, gx, gxRef,
+            (i) => (log ? 4 * ulp32(gxRef[i]) + 4 * ulp32(Math.abs(gs[i]) + Math.abs(gxRef[i])) : 2 * ulp32(gxRef[i]) + 1e-44));
+        }
+      }
+    });
+  }
+  it('special values: -inf masks, +inf, NaN, all -inf rows (fast layouts)', () => {
+    const n = 40;
+    const rows: number[][] = [];
+    const plant = (pos: [number, number][]) => { const r = Array.from({ length: n }, (_, i) => Math.cos(i) * 5); for (const [p, v] of pos) r[p] = v; rows.push(r); };
+    plant([[3, -Infinity], [17, -Infinity], [39, -Infinity]]);
+    plant([[20, Infinity]]);
+    plant([[5, NaN]]);
+    plant(Array.from({ length: n }, (_, i) => [i, -Infinity] as [number, number]));
+    plant([[0, 3e38], [1, -3e38]]);
+    plant([[38, 1e-40]]);
+    const x = nr.tensor(rows, { dtype: 'float32' });
+    const xt = x.transpose(0, 1).contiguous();
+    for (const log of [false, true]) {
+      const ref = atLevel('ref', () => softmaxKernel(x, 1, log)).toFlatArray();
+      const refT = atLevel('ref', () => softmaxKernel(xt, 0, log)).transpose(0, 1).contiguous().toFlatArray();
+      expect(refT.map(String)).toEqual(ref.map(String));
+      for (const level of LEVELS) {
+        const got = atLevel(level, () => softmaxKernel(x, 1, log)).toFlatArray();
+        const gotT = atLevel(level, () => softmaxKernel(xt, 0, log)).transpose(0, 1).contiguous().toFlatArray();
+        for (const [arr, what] of [[got, 'rows'], [gotT, 'cols']] as [number[], string][]) {
+          arr.forEach((v, i) => expect(close(v, ref[i], 4 * ulp32(ref[i]) + 4e-7), `${log ? 'log_' : ''}softmax ${what} [${i}] @${level}: ${v} vs ${ref[i]}`).toBe(true));
+        }
+      }
+    }
+  });
+});
+
+describe('scan kernels: fast levels vs ref (exact)', () => {
+  it('cumsum / cumprod, forward and reverse, all compute dtypes', () => {
+    for (const dtype of ['float32', 'float64', 'int32', 'int64'] as const) {
+      for (const [shape, dim, tf] of LINE_CASES) {
+        const v = valuesTensor(shape, 61, false);
+        const base = dtype.startsWith('int') ? v.clamp(-50, 50).to(dtype) : v.to(dtype);
+        const x = tf ? tf(base) : base;
+        for (const prod of [false, true]) {
+          for (const reverse of [false, true]) {
+            const ref = atLevel('ref', () => scanKernel(x, dim, prod, reverse)).toFlatArray();
+            for (const level of LEVELS) {
+              const got = atLevel(level, () => scanKernel(x, dim, prod, reverse)).toFlatArray();
+              expect(got, `${prod ? 'cumprod' : 'cumsum'}${reverse ? ' reverse' : ''} ${dtype} ${shape} dim ${dim} @${level}`).toEqual(ref);
+            }
+          }
+        }
+      }
+    }
+  });
+  it('cumprod backward', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [shape, dim, tf] of LINE_CASES) {
+        const base = valuesTensor(shape, 71, true).to(dtype);
+        const x = tf ? tf(base) : base;
+        const g = valuesTensor(x.shape as number[], 72, false).to(dtype);
+        const ref = atLevel('ref', () => cumprodBackwardKernel(g, x, dim)).toFlatArray();
+        for (const level of LEVELS) {
+          expect(atLevel(level, () => cumprodBackwardKernel(g, x, dim)).toFlatArray(), `${dtype} ${shape} dim ${dim} @${level}`).toEqual(ref);
+        }
+      }
+    }
   });
 });
