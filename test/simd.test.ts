@@ -232,6 +232,27 @@ describe('elementwise binary: fast levels vs ref', () => {
   });
 });
 
+describe('other dtypes take the generic threaded path and match ref', () => {
+  it('float64, int32, int64 unary and binary ops, tensor and scalar operands', () => {
+    for (const dtype of ['float64', 'int32', 'int64'] as const) {
+      const v = valuesTensor([64, 37], 81, false).clamp(-1000, 1000);
+      const x = v.to(dtype);
+      const y = valuesTensor([37], 82, false).clamp(-1000, 1000).to(dtype);
+      const c = valuesTensor([64, 1], 83, false).clamp(-1000, 1000).to(dtype);
+      const cases: [string, () => Tensor][] = [
+        ['add', () => runBinary('add', x, y)], ['mul scalar', () => runBinary('mul', x, 3)], ['sub column', () => runBinary('sub', x, c)],
+        ['maximum', () => runBinary('maximum', x, y)], ['lt', () => runBinary('lt', x, y)], ['eq scalar', () => runBinary('eq', x, 0)],
+        ['neg', () => runUnary('neg', x)], ['abs', () => runUnary('abs', x)],
+      ];
+      if (dtype === 'float64') cases.push(['exp', () => runUnary('exp', x.div(100))], ['gelu_bw', () => runBinary('gelu_bw', x, y)]);
+      for (const [name, f] of cases) {
+        const ref = atLevel('ref', f).toFlatArray();
+        for (const level of LEVELS) expect(atLevel(level, f).toFlatArray(), `${name} ${dtype} @${level}`).toEqual(ref);
+      }
+    }
+  });
+});
+
 describe('comparisons and logical ops: fast vs ref (exact)', () => {
   it('all ops, broadcast shapes, specials', () => {
     const shapes: [number[], number[]][] = [[[1003], [1003]], [[64, 37], [37]], [[64, 37], [64, 1]], [[64, 37], []], [[100, 3], [3]]];
@@ -455,6 +476,15 @@ describe('scan kernels: fast levels vs ref (exact)', () => {
             }
           }
         }
+      }
+    }
+  });
+  it('float64 softmax (generic threaded path) matches ref', () => {
+    for (const [shape, dim] of [[[5, 37], 1], [[3, 50, 40], 1], [[4, 3, 5], 1]] as [number[], number][]) {
+      const x = valuesTensor(shape, 91, false).to('float64').mul(0.01);
+      for (const log of [false, true]) {
+        const ref = atLevel('ref', () => softmaxKernel(x, dim, log)).toFlatArray();
+        for (const level of LEVELS) expect(atLevel(level, () => softmaxKernel(x, dim, log)).toFlatArray()).toEqual(ref);
       }
     }
   });
