@@ -23,6 +23,7 @@ namespace {
 constexpr int64_t kMinRun = 16;        // shortest contiguous run worth a SIMD call
 constexpr int64_t kChunk = 1 << 15;    // elements per parallel chunk of one long reduction
 constexpr int64_t kColBlock = 1024;    // columns per unit in the outer layout
+constexpr int64_t kFewOutputs = 64;    // fewer independent units than this: chunk each reduction
 
 const ReduceF32* f32_table() {
   switch (active_isa()) {
@@ -72,9 +73,10 @@ struct Inner {
 // block), combined in order. Pieces are whole runs, or chunks of a single long run.
 template <typename P, typename Seg, typename Comb>
 void inner_reduce(const Inner& A, const float* x, P init, P* res, Seg seg, Comb comb) {
+  // Whether and how a reduction is chunked depends on the shape only (never on the thread count),
+  // so the order of accumulation, and with it the result, is the same on any machine.
   const int64_t nR = A.L * A.nruns;
-  const int64_t nt = num_threads();
-  const bool split = A.nK < 4 * nt && nR >= 2 * kChunk && nt > 1;
+  const bool split = A.nK < kFewOutputs && nR >= 2 * kChunk;
   if (!split) {
     parallel_for(A.nK, std::max<int64_t>(1, kChunk / std::max<int64_t>(1, nR)), [&](int64_t b, int64_t e) {
       StridedIter ki(A.kept, b);
@@ -147,10 +149,10 @@ OuterSplit outer_split(const Outer& B) {
   OuterSplit s;
   s.ncb = (B.Kin + kColBlock - 1) / kColBlock;
   s.units = B.nKout * s.ncb;
-  const int64_t nt = num_threads();
-  s.nrc = 1;
-  if (s.units < 2 * nt && nt > 1 && B.nR * B.Kin * B.nKout >= 2 * kChunk)
-    s.nrc = std::max<int64_t>(1, std::min<int64_t>((4 * nt + s.units - 1) / s.units, B.nR / 16));
+  s.nrc = 1;  // row chunks: by shape only (see inner_reduce)
+  const int64_t per_unit = B.nR * std::min(kColBlock, B.Kin);
+  if (s.units < kFewOutputs && per_unit >= 2 * kChunk)
+    s.nrc = std::max<int64_t>(1, std::min<int64_t>(per_unit / kChunk, B.nR / 16));
   return s;
 }
 
