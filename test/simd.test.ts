@@ -215,10 +215,11 @@ describe('elementwise binary: fast levels vs ref', () => {
       const ref = atLevel('ref', () => runBinary(op, G, Y, p).toFlatArray());
       for (const level of LEVELS) {
         const fast = atLevel(level, () => runBinary(op, G, Y, p).toFlatArray());
-        for (let i = 0; i < n * n; i++) {
-          const ok = same(fast[i], ref[i], binaryTol(kind, ref[i], g[i], y[i]));
-          expect(ok, `${op}(${g[i]}, ${y[i]}) @${level}: fast ${fast[i]} ref ${ref[i]}`).toBe(true);
+        const bad: string[] = [];
+        for (let i = 0; i < n * n && bad.length < 5; i++) {
+          if (!same(fast[i], ref[i], binaryTol(kind, ref[i], g[i], y[i]))) bad.push(`${op}(${g[i]}, ${y[i]}) @${level}: fast ${fast[i]} ref ${ref[i]}`);
         }
+        expect(bad, bad.join('; ')).toEqual([]);
       }
     }
   });
@@ -464,6 +465,7 @@ describe('scan kernels: fast levels vs ref (exact)', () => {
   it('cumsum / cumprod, forward and reverse, all compute dtypes', () => {
     for (const dtype of ['float32', 'float64', 'int32', 'int64'] as const) {
       for (const [shape, dim, tf] of LINE_CASES) {
+        if (dtype !== 'float32' && shape.reduce((a, b) => a * b, 1) > 10000) continue;  // big shapes: float32 only
         const v = valuesTensor(shape, 61, false);
         const base = dtype.startsWith('int') ? v.clamp(-50, 50).to(dtype) : v.to(dtype);
         const x = tf ? tf(base) : base;
