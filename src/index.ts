@@ -21,3 +21,4 @@ export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, so
 export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
+export * as cuda from './backend/cuda';
