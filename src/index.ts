@@ -47,3 +47,4 @@ export { pad } from './ops/pad';
 export { scaledDotProductAttention } from './ops/attention';
 export * as optim from './optim/index';
 export * as nnUtils from './optim/clip';
+export * as cuda from './backend/cuda';
