@@ -3,6 +3,7 @@ import './ops/view';
 import './ops/binary';
 import './ops/unary';
 import './ops/reduce';
+import './ops/matmul';
 
 export { Tensor } from './tensor';
 export type { Shape, NestedArray } from './tensor';
@@ -19,5 +20,7 @@ export { cat, stack, split, chunk, reshape, transpose, permute, squeeze, unsquee
 export { add, sub, mul, div, pow, where, maximum, minimum, atan2, fmod, remainder, floorDivide } from './ops/binary';
 export { exp, log, sigmoid, tanh, gelu, silu, relu, neg, abs, leakyRelu, elu, softplus, hardtanh, clamp, step } from './ops/unary';
 export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm, sumToShape } from './ops/reduce';
+export { matmul, mm, bmm, mv, dot, outer, addmm, linear } from './ops/matmul';
+export type { AddmmOpts } from './ops/matmul';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
