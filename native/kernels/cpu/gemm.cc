@@ -44,6 +44,7 @@ inline BatchOffsets batch_offsets(const GemmParams& p, int64_t lin) {
 
 // Below this many flops per matrix, threads split the batch instead of each matrix.
 constexpr double kSmallMatrixFlops = 4e6;
+constexpr double kMediumMatrixFlops = 1.5e8;
 
 template <typename T>
 void gemm_float(const GemmParams& p, const GemmKernel<T>& kr) {
@@ -58,7 +59,11 @@ void gemm_float(const GemmParams& p, const GemmKernel<T>& kr) {
                    c + o.c, p.c_rs, p.c_cs, threaded);
   };
   const double flops = 2.0 * (double)p.M * (double)p.N * (double)std::max<int64_t>(p.K, 1);
-  if (nb > 1 && flops < kSmallMatrixFlops && num_threads() > 1) {
+  const int nt = num_threads();
+  // Split the batch over threads when each matrix is small, or when there are enough matrices
+  // of moderate size to keep every thread busy (one pool dispatch instead of one per matrix).
+  const bool split_batch = nb > 1 && nt > 1 && (flops < kSmallMatrixFlops || (nb >= 2 * nt && flops < kMediumMatrixFlops));
+  if (split_batch) {
     const int64_t grain = std::max<int64_t>(1, (int64_t)(2e5 / flops));
     parallel_for(nb, grain, [&](int64_t b0, int64_t b1) {
       for (int64_t bi = b0; bi < b1; ++bi) one(bi, false);

@@ -53,14 +53,14 @@ const GemmKernel<float>* gemm_kernel_f32_base() {
   using namespace base;
   static const GemmKernel<float> k = {
       "base-4x16", kMrF, kNvF * VF::W, 256, 64,
-      pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
+      pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF, false>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_base() {
   using namespace base;
   static const GemmKernel<double> k = {
       "base-4x8", kMrD, kNvD * VD::W, 256, 64,
-      pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
+      pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD, false>, gemv_entry<VD>};
   return &k;
 }
 

@@ -60,6 +60,8 @@ thread_local Flags tl_flags;
 
 // Bytes of one depth block of a packed B column slab (KC x NC), sized for a 1 MiB L2 per core.
 constexpr int64_t kSlabL2Bytes = 640 << 10;
+// Packed B per pool dispatch (several slabs); matches what the per-thread scratch keeps.
+constexpr int64_t kMaxPackedBytes = (int64_t)kKeepBytes;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -133,25 +135,32 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   // layout (transposed views, general strides) is packed k-major per task.
   const bool a_row_major = a_cs == 1;
 
-  for (int64_t pan0 = 0; pan0 < npan_all; pan0 += npan_slab) {
-    const int64_t npan = std::min(npan_slab, npan_all - pan0);
-    const int64_t j0 = pan0 * NR;
+  // Tasks per slab: row blocks of C (a multiple of MR rows) x groups of B panels; several tasks
+  // per thread so a thread that wakes late simply takes fewer.
+  const int64_t mpan = ceil_div(M, MR);
+  int64_t tasks_m = std::min<int64_t>(mpan, nt > 1 ? 4 * nt : 1);
+  tasks_m = std::max<int64_t>(tasks_m, ceil_div(mpan * MR, mc_nom));
+  if (nt == 1) tasks_m = 1;
+  const int64_t rows_per = ceil_div(mpan, tasks_m) * MR;
+  tasks_m = ceil_div(M, rows_per);
+  int64_t tasks_n = 1;
+  if (nt > 1 && tasks_m < 2 * nt) tasks_n = std::min<int64_t>(npan_slab, ceil_div(4 * nt, tasks_m));
+  const int64_t pans_per = ceil_div(npan_slab, tasks_n);
+  tasks_n = ceil_div(npan_slab, pans_per);
+  const int64_t tasks_slab = tasks_m * tasks_n;
+
+  // Several slabs share one pool dispatch (each packed into its own part of the buffer) as long
+  // as the packed B stays under kMaxPackedBytes; tasks run slab by slab.
+  const int64_t nslab = ceil_div(npan_all, npan_slab);
+  const int64_t slabs_per_group = std::max<int64_t>(1, kMaxPackedBytes / (npan_slab * pan_bytes));
+  for (int64_t s0 = 0; s0 < nslab; s0 += slabs_per_group) {
+    const int64_t ns = std::min(slabs_per_group, nslab - s0);
+    const int64_t pan_lo = s0 * npan_slab;
+    const int64_t npan = std::min(npan_all, (s0 + ns) * npan_slab) - pan_lo;  // panels in this group
+    const int64_t j0 = pan_lo * NR;
     T* bpack = static_cast<T*>(tl_pack_b.get((size_t)(npan * pan_bytes)));
     std::atomic<int>* flags = tl_flags.get((size_t)(nkb * npan));
     if (!bpack) throw std::bad_alloc();
-
-    // Tasks: row blocks of C (a multiple of MR rows) x groups of B panels. Several tasks per
-    // thread so a thread that wakes late simply takes fewer.
-    const int64_t mpan = ceil_div(M, MR);
-    int64_t tasks_m = std::min<int64_t>(mpan, nt > 1 ? 4 * nt : 1);
-    tasks_m = std::max<int64_t>(tasks_m, ceil_div(mpan * MR, mc_nom));
-    if (nt == 1) tasks_m = 1;
-    const int64_t rows_per = ceil_div(mpan, tasks_m) * MR;
-    tasks_m = ceil_div(M, rows_per);
-    int64_t tasks_n = 1;
-    if (nt > 1 && tasks_m < 2 * nt) tasks_n = std::min<int64_t>(npan, ceil_div(4 * nt, tasks_m));
-    const int64_t pans_per = ceil_div(npan, tasks_n);
-    tasks_n = ceil_div(npan, pans_per);
 
     auto pack_panel = [&](int64_t kb, int64_t jp) {
       const int64_t k0 = kb * KC, kcb = std::min(KC, K - k0);
@@ -183,9 +192,12 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     };
 
     auto run_task = [&](int64_t t) {
-      const int64_t tm = t / tasks_n, tn = t % tasks_n;
+      const int64_t slab = t / tasks_slab, r = t % tasks_slab;
+      const int64_t tm = r / tasks_n, tn = r % tasks_n;
       const int64_t i_lo = tm * rows_per, i_hi = std::min(M, i_lo + rows_per);
-      const int64_t p_lo = tn * pans_per, p_hi = std::min(npan, p_lo + pans_per);
+      const int64_t slab_hi = std::min(npan, (slab + 1) * npan_slab);
+      const int64_t p_lo = slab * npan_slab + tn * pans_per, p_hi = std::min(slab_hi, p_lo + pans_per);
+      if (p_lo >= p_hi) return;
       help_pack(p_lo, p_hi);
       const int64_t mc = std::min<int64_t>(round_up(mc_nom, MR), round_up(i_hi - i_lo, MR));
       T* apack = a_row_major ? nullptr : static_cast<T*>(tl_pack_a.get((size_t)(mc * KC) * sizeof(T) + 64));
@@ -220,7 +232,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
       }
     };
 
-    const int64_t ntasks = tasks_m * tasks_n;
+    const int64_t ntasks = ns * tasks_slab;
     if (nt == 1 || ntasks == 1) {
       for (int64_t t = 0; t < ntasks; ++t) run_task(t);
     } else {
