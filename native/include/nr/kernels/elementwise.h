@@ -65,7 +65,7 @@ inline T unary_scalar(UnaryOp op, T x, double a, double b) {
   switch (op) {
     case UnaryOp::neg: return -x;
     case UnaryOp::abs: if constexpr (std::is_unsigned<T>::value) return x; else return x < 0 ? -x : x;
-    case UnaryOp::sign: if constexpr (is_fp<T>) { if (std::isnan(x)) return x; } return (T)((T(0) < x) - (x < T(0)));
+    case UnaryOp::sign: return (T)((T(0) < x) - (x < T(0)));  // NaN -> 0, as torch.sign
     case UnaryOp::relu: if constexpr (is_fp<T>) { if (std::isnan(x)) return x; } return x > 0 ? x : T(0);
     case UnaryOp::square: return x * x;
     case UnaryOp::logical_not: return (T)(x == T(0));
@@ -135,8 +135,17 @@ inline T unary_scalar(UnaryOp op, T x, double a, double b) {
 }
 
 template <typename T> inline T floor_div_s(T x, T y) {
-  if constexpr (is_fp<T>) return std::floor(x / y);
-  else {
+  if constexpr (is_fp<T>) {
+    // Python's float floor division (as PyTorch): (x - fmod(x, y)) / y with fix-ups, so that
+    // x == (x // y) * y + remainder(x, y) holds despite rounding; inf // y is NaN, x // 0 is IEEE x / 0.
+    if (y == 0) return x / y;
+    T mod = std::fmod(x, y);
+    T div = (x - mod) / y;
+    if (mod != 0 && ((y < 0) != (mod < 0))) div -= T(1);
+    if (div == 0) return std::copysign(T(0), x / y);
+    T fl = std::floor(div);
+    return div - fl > T(0.5) ? fl + T(1) : fl;
+  } else {
     if (y == 0) return 0;  // JS rejects integer division by zero before calling; never UB here
     if constexpr (std::is_signed<T>::value) { if (x == std::numeric_limits<T>::min() && y == T(-1)) return x; }
     T q = x / y;
@@ -223,12 +232,14 @@ void unary_ref(UnaryOp op, const View& out, const View& x, double a, double b);
 void binary_ref(BinaryOp op, const View& out, const View& x, const View& y, double a, double b);
 void binary_scalar_rhs_ref(BinaryOp op, const View& out, const View& x, double y, double a, double b);
 
-// Fast contiguous float32 kernels per ISA: return false when they do not handle an op (fallback).
-// out/x/y contiguous of n elements; y_scalar set when y is a broadcast scalar (then y is nullptr).
+// Fast float32 kernels per ISA over one run of n elements; return false when they do not handle an op
+// (the caller falls back to the scalar definitions). out is contiguous (may alias x); xs/ys are the
+// operands' steps: 1 = contiguous run, 0 = one value broadcast over the run.
 struct ElementwiseF32 {
   bool (*unary)(UnaryOp op, float* out, const float* x, int64_t n, float a, float b);
-  bool (*binary)(BinaryOp op, float* out, const float* x, const float* y, int64_t n, float a, float b);
-  bool (*binary_scalar)(BinaryOp op, float* out, const float* x, float y, int64_t n, float a, float b);
+  bool (*binary)(BinaryOp op, float* out, const float* x, int64_t xs, const float* y, int64_t ys, int64_t n, float a, float b);
+  // Comparisons and logical ops (binary_is_compare): out holds bool bytes 0/1.
+  bool (*compare)(BinaryOp op, uint8_t* out, const float* x, int64_t xs, const float* y, int64_t ys, int64_t n);
 };
 // Null where the ISA's file is not compiled (e.g. arm64) or provides nothing.
 const ElementwiseF32* elementwise_f32_avx2();
