@@ -2,6 +2,10 @@
 // small fixed-size "vectors" that the compiler maps onto the baseline SIMD (SSE2 on x86-64, NEON on
 // arm64) or scalar code. float32 4x8 and float64 4x4 register tiles.
 #include "kernels/cpu/gemm_kernel.h"
+// GCC 12 flags the zero-initialised edge tile in gemm_simd.inc as maybe-uninitialized (memcpy stores).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace nr {
 namespace base {
