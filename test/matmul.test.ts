@@ -20,13 +20,15 @@ function fastLevels(): nr.backend.KernelLevel[] {
   return out;
 }
 
-interface Layout { trans?: boolean; step?: boolean; }
+interface Layout { trans?: boolean; step?: boolean; rows0?: boolean; }
 
 /**
  * A (…batch, rows, cols) operand with the given layout: `trans` builds it as the transpose of a
- * contiguous (…, cols, rows) tensor, `step` takes every other column of a wider tensor.
+ * contiguous (…, cols, rows) tensor, `step` takes every other column of a wider tensor, `rows0`
+ * repeats one row (row stride 0, an expanded view).
  */
 function operand(batch: number[], rows: number, cols: number, dtype: DType, lay: Layout): Tensor {
+  if (lay.rows0) return operand(batch, 1, cols, dtype, { ...lay, rows0: false }).expand([...batch, rows, cols]);
   const inner = lay.trans ? [cols, rows * (lay.step ? 2 : 1)] : [rows, cols * (lay.step ? 2 : 1)];
   const shape = [...batch, ...inner];
   let t = dtype === 'float32' || dtype === 'float64'
@@ -73,6 +75,8 @@ describe('fast GEMM kernels match the reference kernel', () => {
     [[], [], 97, 40, 67, { trans: true }, {}],
     [[], [], 13, 600, 700, {}, {}],         // several depth blocks and column slabs
     [[], [], 40, 700, 90, { trans: true }, { trans: true }],
+    [[], [], 29, 40, 37, { rows0: true }, {}],   // broadcast rows (stride 0) in A and in B
+    [[], [], 29, 40, 37, { rows0: true, step: true }, { rows0: true }],
     [[], [], 5, 0, 7, {}, {}],              // K = 0: zeros
     [[], [], 0, 4, 7, {}, {}],
     [[], [], 6, 4, 0, {}, {}],

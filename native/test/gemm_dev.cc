@@ -114,7 +114,7 @@ static void bench_shape(const char* name, int64_t M, int64_t K, int64_t N, bool 
               flops / ts[3] * 1e-9, flops / ts[0] * 1e-9);
 }
 
-// tune THREADS M K N ta tb cfg...: configs ("v=0,kc=384,mc=120,aip=1,l2=640") run interleaved for
+// tune THREADS M K N ta tb cfg...: configs ("kc=384,mc=120,l2=640") run interleaved for
 // many rounds; prints the best GFLOP/s of each (robust on a shared, noisy machine).
 static int tune(int argc, char** argv) {
   set_num_threads(std::atoi(argv[2]));
@@ -134,7 +134,7 @@ static int tune(int argc, char** argv) {
       size_t eq = kv.find('=');
       std::string k = kv.substr(0, eq);
       int v = std::atoi(kv.c_str() + eq + 1);
-      if (k == "v") t.variant = v; else if (k == "kc") t.kc = v; else if (k == "mc") t.mc = v;
+      if (k == "kc") t.kc = v; else if (k == "mc") t.mc = v;
       else if (k == "l2") t.l2kb = v;
       pos = e + 1;
     }
@@ -170,7 +170,6 @@ int main(int argc, char** argv) {
   if (mode == "check") return check();
   if (mode == "tune") return tune(argc, argv);
   if (argc > 2) set_num_threads(std::atoi(argv[2]));
-  if (const char* v = std::getenv("GEMM_VARIANT")) g_gemm_tuning.variant = std::atoi(v);
   if (const char* v = std::getenv("GEMM_KC")) g_gemm_tuning.kc = std::atoi(v);
   if (const char* v = std::getenv("GEMM_MC")) g_gemm_tuning.mc = std::atoi(v);
   if (const char* v = std::getenv("GEMM_L2KB")) g_gemm_tuning.l2kb = std::atoi(v);

@@ -17,7 +17,7 @@ namespace {
 template <typename T> const GemmKernel<T>* kernel_for(Isa isa);
 template <> const GemmKernel<float>* kernel_for<float>(Isa isa) {
   const GemmKernel<float>* k = nullptr;
-  if (isa == Isa::kAvx512) k = g_gemm_tuning.variant >= 0 ? gemm_kernel_f32_avx512_variant(g_gemm_tuning.variant) : gemm_kernel_f32_avx512();
+  if (isa == Isa::kAvx512) k = gemm_kernel_f32_avx512();
   if (!k && (isa == Isa::kAvx512 || isa == Isa::kAvx2)) k = gemm_kernel_f32_avx2();
   return k ? k : gemm_kernel_f32_base();
 }

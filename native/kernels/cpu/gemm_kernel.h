@@ -8,9 +8,9 @@ namespace nr {
 
 // Packed layouts (T = float or double):
 //  B panel: up to nr columns of B over kc rows, stored k-major: panel[p*nr + j], zero-padded to nr.
-//  A panel: up to mr rows of A over kc columns, either row-major (panel[i*kc + p], from an A whose
-//           columns are contiguous) or k-major (panel[p*mr + i], from an A whose rows are contiguous,
-//           i.e. a transposed view, or from general strides).
+//  A panel: up to mr rows of A over kc columns. A with contiguous rows is not packed: the
+//           microkernel reads it in place (a[i*lda + p]); any other A is packed k-major
+//           (panel[p*mr + i]).
 template <typename T>
 struct GemmKernel {
   const char* name;
@@ -18,12 +18,11 @@ struct GemmKernel {
   int kc, mc;          // cache blocks: depth of one packed block, rows of A per packed A block
   // Packs one B panel: rows [0,k) and columns [0,n) (n <= nr) of b with element strides rs, cs.
   void (*pack_b)(T* dst, const T* b, int64_t rs, int64_t cs, int64_t k, int64_t n);
-  // Packs one A panel (m <= mr rows, k columns). row_major selects the layout (see above). The
-  // driver reads row-major A in place and packs only other layouts (k-major).
-  void (*pack_a)(T* dst, const T* a, int64_t rs, int64_t cs, int64_t m, int64_t k, bool row_major);
+  // Packs one A panel (m <= mr rows, k columns) k-major.
+  void (*pack_a)(T* dst, const T* a, int64_t rs, int64_t cs, int64_t m, int64_t k);
   // C tile (m <= mr rows, n <= nr columns; strides rs, cs) = alpha * (A panel · B panel over k)
-  // + beta * C (beta == 0: C is not read). lda is the row-major A panel's row stride; 0 means the
-  // A panel is k-major.
+  // + beta * C (beta == 0: C is not read). lda > 0: A is read in place with row stride lda;
+  // lda == 0: a is a packed k-major panel.
   void (*micro)(int64_t k, const T* a, int64_t lda, const T* b, T* c, int64_t rs, int64_t cs,
                 int64_t m, int64_t n, T alpha, T beta);
   // y (m, stride ys) = alpha * A (m x k, strides rs, cs) · x (k, stride xs) + beta * y; used when
@@ -40,9 +39,8 @@ const GemmKernel<double>* gemm_kernel_f64_avx512();
 const GemmKernel<double>* gemm_kernel_f64_avx2();
 const GemmKernel<double>* gemm_kernel_f64_base();
 
-// Development hooks (native/test/gemm_dev): alternative register tiles and block-size overrides.
-const GemmKernel<float>* gemm_kernel_f32_avx512_variant(int v);
-struct GemmTuning { int variant = -1, kc = 0, mc = 0, l2kb = 0; };
+// Development hook (native/test/gemm_dev): block-size overrides; 0 keeps the kernel's own.
+struct GemmTuning { int kc = 0, mc = 0, l2kb = 0; };
 extern GemmTuning g_gemm_tuning;
 
 // One strided matrix product with the packed, cache-blocked, threaded driver.

@@ -59,7 +59,7 @@ struct Flags {
 thread_local Flags tl_flags;
 
 // Bytes of one depth block of a packed B column slab (KC x NC), sized for a 1 MiB L2 per core.
-constexpr int64_t kSlabL2Bytes = 640 << 10;
+constexpr int64_t kSlabL2Bytes = 512 << 10;
 // Packed B per pool dispatch (several slabs); matches what the per-thread scratch keeps.
 constexpr int64_t kMaxPackedBytes = (int64_t)kKeepBytes;
 
@@ -133,7 +133,8 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
 
   // A with contiguous rows is read in place by the microkernel (row-major A panels); any other
   // layout (transposed views, general strides) is packed k-major per task.
-  const bool a_row_major = a_cs == 1;
+  // (Rows with stride 0, a broadcast A, are packed: lda == 0 means "packed" to the microkernel.)
+  const bool a_row_major = a_cs == 1 && a_rs != 0;
 
   // Tasks per slab: row blocks of C (a multiple of MR rows) x groups of B panels; several tasks
   // per thread so a thread that wakes late simply takes fewer.
@@ -215,7 +216,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
           if (!a_row_major) {
             for (int64_t ir = 0; ir < mcb; ir += MR) {
               const int64_t m = std::min(MR, mcb - ir);
-              kr.pack_a(apack + ir * kcb, a + (ic + ir) * a_rs + k0 * a_cs, a_rs, a_cs, m, kcb, false);
+              kr.pack_a(apack + ir * kcb, a + (ic + ir) * a_rs + k0 * a_cs, a_rs, a_cs, m, kcb);
             }
           }
           for (int64_t jp = p_lo; jp < p_hi; ++jp) {
