@@ -93,14 +93,14 @@ NR_PRAGMA_END
 const GemmKernel<float>* gemm_kernel_f32_avx2() {
   using namespace avx2;
   static const GemmKernel<float> k = {
-      "avx2-6x16", kMrF, kNvF * VF::W, 256, 120,
+      "avx2-6x16", kMrF, kNvF * VF::W, 512, 120, 256,
       pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_avx2() {
   using namespace avx2;
   static const GemmKernel<double> k = {
-      "avx2-6x8", kMrD, kNvD * VD::W, 256, 96,
+      "avx2-6x8", kMrD, kNvD * VD::W, 256, 96, 256,
       pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
   return &k;
 }

@@ -98,14 +98,14 @@ NR_PRAGMA_END
 const GemmKernel<float>* gemm_kernel_f32_avx512() {
   using namespace avx512;
   static const GemmKernel<float> k = {
-      "avx512-8x48", kMrF, kNvF * VF::W, 512, 120,
+      "avx512-8x48", kMrF, kNvF * VF::W, 1024, 120, 512,
       pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_avx512() {
   using namespace avx512;
   static const GemmKernel<double> k = {
-      "avx512-8x24", kMrD, kNvD * VD::W, 256, 96,
+      "avx512-8x24", kMrD, kNvD * VD::W, 256, 96, 512,
       pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
   return &k;
 }

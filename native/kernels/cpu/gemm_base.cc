@@ -50,14 +50,14 @@ constexpr int kMrD = 4, kNvD = 2;   // 4 x 4 doubles
 const GemmKernel<float>* gemm_kernel_f32_base() {
   using namespace base;
   static const GemmKernel<float> k = {
-      "base-4x8", kMrF, kNvF * VF::W, 256, 64,
+      "base-4x8", kMrF, kNvF * VF::W, 256, 64, 256,
       pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF, false>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_base() {
   using namespace base;
   static const GemmKernel<double> k = {
-      "base-4x4", kMrD, kNvD * VD::W, 256, 64,
+      "base-4x4", kMrD, kNvD * VD::W, 256, 64, 256,
       pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD, false>, gemv_entry<VD>};
   return &k;
 }

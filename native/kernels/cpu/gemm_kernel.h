@@ -16,6 +16,7 @@ struct GemmKernel {
   const char* name;
   int mr, nr;          // register tile (rows of A, columns of B)
   int kc, mc;          // cache blocks: depth of one packed block, rows of A per packed A block
+  int slab_kib;        // KiB of one depth block of a packed B column slab (kept in a core's L2)
   // Packs one B panel: rows [0,k) and columns [0,n) (n <= nr) of b with element strides rs, cs.
   void (*pack_b)(T* dst, const T* b, int64_t rs, int64_t cs, int64_t k, int64_t n);
   // Packs one A panel (m <= mr rows, k columns) k-major.

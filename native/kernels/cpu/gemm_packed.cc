@@ -58,8 +58,6 @@ struct Flags {
 };
 thread_local Flags tl_flags;
 
-// Bytes of one depth block of a packed B column slab (KC x NC), sized for a 1 MiB L2 per core.
-constexpr int64_t kSlabL2Bytes = 512 << 10;
 // Packed B per pool dispatch (several slabs); matches what the per-thread scratch keeps.
 constexpr int64_t kMaxPackedBytes = (int64_t)kKeepBytes;
 
@@ -123,7 +121,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   const int64_t pan_bytes = nkb * KC * NR * (int64_t)sizeof(T);  // one panel, all depth blocks
   // Column slab: one depth block of it (KC x NC) should stay in a core's L2 while every row block
   // of A streams past it. Slabs are balanced so the last one is not a sliver.
-  const int64_t l2_bytes = g_gemm_tuning.l2kb > 0 ? (int64_t)g_gemm_tuning.l2kb * 1024 : kSlabL2Bytes;
+  const int64_t l2_bytes = (int64_t)(g_gemm_tuning.l2kb > 0 ? g_gemm_tuning.l2kb : kr.slab_kib) * 1024;
   int64_t npan_slab = std::max<int64_t>(1, std::min<int64_t>(npan_all, l2_bytes / (KC * NR * (int64_t)sizeof(T))));
   npan_slab = ceil_div(npan_all, ceil_div(npan_all, npan_slab));
 
@@ -219,13 +217,16 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
               kr.pack_a(apack + ir * kcb, a + (ic + ir) * a_rs + k0 * a_cs, a_rs, a_cs, m, kcb);
             }
           }
-          for (int64_t jp = p_lo; jp < p_hi; ++jp) {
-            wait_panel(kb, jp);
-            const T* bp = bpack + (jp * nkb + kb) * KC * NR;
-            const int64_t jj = j0 + jp * NR, n = std::min(NR, N - jj);
-            for (int64_t ir = 0; ir < mcb; ir += MR) {
-              const int64_t m = std::min(MR, mcb - ir);
-              kr.micro(kcb, a_row_major ? a + (ic + ir) * a_rs + k0 : apack + ir * kcb, a_row_major ? a_rs : 0, bp, c + (ic + ir) * c_rs + jj * c_cs,
+          // Row tiles outer, B panels inner: the A micro-panel stays in L1 while the slab's panels
+          // stream from L2, and consecutive C tiles are neighbours in a row (prefetch friendly).
+          for (int64_t ir = 0; ir < mcb; ir += MR) {
+            const int64_t m = std::min(MR, mcb - ir);
+            const T* ap = a_row_major ? a + (ic + ir) * a_rs + k0 : apack + ir * kcb;
+            T* cr = c + (ic + ir) * c_rs;
+            for (int64_t jp = p_lo; jp < p_hi; ++jp) {
+              wait_panel(kb, jp);
+              const int64_t jj = j0 + jp * NR, n = std::min(NR, N - jj);
+              kr.micro(kcb, ap, a_row_major ? a_rs : 0, bpack + (jp * nkb + kb) * KC * NR, cr + jj * c_cs,
                        c_rs, c_cs, m, n, alpha, beta_k);
             }
           }
