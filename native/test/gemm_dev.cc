@@ -84,6 +84,20 @@ static int check() {
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.5, 2, false);
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.0, 2, false);
   }
+  // sgemm/dgemm entry points (used by other kernels), single-threaded and threaded, strided C.
+  for (int threaded = 0; threaded < 2; ++threaded) {
+    set_active_isa(best_isa());
+    const int64_t M = 37, N = 53, K = 71;
+    std::vector<float> A(M * K), B(K * N), C(M * N * 2, 0.5f), R(M * N * 2, 0.5f);
+    for (size_t i = 0; i < A.size(); ++i) A[i] = (float)((i * 7) % 13) - 6;
+    for (size_t i = 0; i < B.size(); ++i) B[i] = (float)((i * 5) % 11) - 5;
+    sgemm(M, N, K, 2.f, A.data(), K, 1, B.data(), 1, K, 0.5f, C.data(), 2 * N, 2, threaded);
+    set_active_isa(Isa::kRef);
+    sgemm(M, N, K, 2.f, A.data(), K, 1, B.data(), 1, K, 0.5f, R.data(), 2 * N, 2, threaded);
+    set_active_isa(best_isa());
+    ++n;
+    if (C != R) { ++fails; std::printf("MISMATCH sgemm threaded=%d\n", threaded); }
+  }
   std::printf("%d/%d checks failed\n", fails, n);
   return fails ? 1 : 0;
 }

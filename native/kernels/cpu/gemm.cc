@@ -113,4 +113,34 @@ void gemm(const GemmParams& p) {
   }
 }
 
+namespace {
+template <typename T>
+void gemm_2d(int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
+             int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs, bool threaded) {
+  const Isa isa = active_isa();
+  if (isa == Isa::kRef) {
+    GemmParams p;
+    p.dtype = sizeof(T) == 4 ? DType::f32 : DType::f64;
+    p.M = M; p.N = N; p.K = K; p.alpha = alpha; p.beta = beta;
+    p.a = reinterpret_cast<const char*>(a); p.a_rs = a_rs; p.a_cs = a_cs;
+    p.b = reinterpret_cast<const char*>(b); p.b_rs = b_rs; p.b_cs = b_cs;
+    p.c = reinterpret_cast<char*>(c); p.c_rs = c_rs; p.c_cs = c_cs;
+    return gemm_ref(p);
+  }
+  gemm_packed<T>(*kernel_for<T>(isa), M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+}
+}  // namespace
+
+void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
+           const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t c_rs, int64_t c_cs,
+           bool threaded) {
+  gemm_2d<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+}
+
+void dgemm(int64_t M, int64_t N, int64_t K, double alpha, const double* a, int64_t a_rs, int64_t a_cs,
+           const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c, int64_t c_rs, int64_t c_cs,
+           bool threaded) {
+  gemm_2d<double>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+}
+
 }  // namespace nr

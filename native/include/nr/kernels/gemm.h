@@ -36,4 +36,14 @@ void gemm(const GemmParams& p);
 // Reference: a plain triple loop per batch, accumulating in double (int64 for integer dtypes).
 void gemm_ref(const GemmParams& p);
 
+// One strided product for other kernels (convolution, attention, ...): C (M,N) = alpha * A (M,K) ·
+// B (K,N) + beta * C, element strides per operand, at the active kernel level. threaded = false
+// runs on the calling thread only (for callers already inside a parallel_for).
+void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
+           const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t c_rs, int64_t c_cs,
+           bool threaded = true);
+void dgemm(int64_t M, int64_t N, int64_t K, double alpha, const double* a, int64_t a_rs, int64_t a_cs,
+           const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c, int64_t c_rs, int64_t c_cs,
+           bool threaded = true);
+
 }  // namespace nr
