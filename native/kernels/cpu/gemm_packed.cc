@@ -1,9 +1,11 @@
-// The packed, cache-blocked, multi-threaded GEMM driver (BLIS-style loops) over a per-ISA
-// GemmKernel. For each block of columns (jc) the whole K x NC slab of B is packed once into a
-// buffer shared by all threads; threads pack B panels cooperatively (claimed through atomic flags,
-// so nobody waits for a thread that has not started) and split the rows of C into tasks. Each task
-// packs its rows of A block by block (KC deep) into a per-thread buffer and runs the microkernel
-// over the B panels. Workspaces are per thread and reused across calls.
+// The packed, cache-blocked, multi-threaded GEMM driver over a per-ISA GemmKernel.
+// B is packed into k-major panels (NR columns each), grouped into column slabs whose KC-deep part
+// fits a core's L2; a pool dispatch covers several slabs. Threads pack B panels cooperatively
+// (claimed through atomic flags, so nobody ever waits for a thread that has not started) and
+// split each slab into tasks of C rows (x panel groups when C has few rows). A task walks its
+// depth blocks; for each row tile (MR rows; A read in place when its rows are contiguous, else
+// packed k-major into a per-thread buffer) it runs the microkernel across the slab's panels.
+// Matrices with one row or one column take the GEMV path. Workspaces are per thread and reused.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
