@@ -10,6 +10,7 @@ import './ops/sort';
 import './ops/rearrange';
 import './ops/softmax';
 import './ops/scan';
+import './ops/matmul';
 
 export { Tensor } from './tensor';
 export type { Shape, NestedArray } from './tensor';
@@ -38,6 +39,8 @@ export { softmax, logSoftmax } from './ops/softmax';
 export type { SoftmaxOpts } from './ops/softmax';
 export { cumsum, cumprod } from './ops/scan';
 export type { ScanOpts } from './ops/scan';
+export { matmul, mm, bmm, mv, dot, outer, addmm, linear } from './ops/matmul';
+export type { AddmmOpts } from './ops/matmul';
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
 export * as data from './data/index';
