@@ -22,3 +22,4 @@ export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm,
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
 export * as data from './data/index';
+export * as nn from './nn';
