@@ -45,7 +45,7 @@ def case(name, op, inputs, opts, grad_names, fn):
 def write(name, obj):
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, name), 'w') as f:
-        json.dump(obj, f, separators=(',', ':'))
+        json.dump(obj, f, separators=(',', ':'), allow_nan=False)
     print('wrote', name)
 
 
@@ -212,8 +212,12 @@ def loss_cases():
     tq[0, 1] = 0.0
     tq.requires_grad_(True)
     lt = torch.log_softmax(torch.randn(3, 4), 1).requires_grad_(True)
+    tpos = torch.softmax(torch.randn(3, 4), 1).requires_grad_(True)
     for r in reds + ['batchmean']:
-        cs.append(case(f'klDiv {r}', 'klDiv', {'input': lp, 'target': tq}, {'reduction': r}, ['input', 'target'],
+        # a zero in the target: torch's target gradient there is not finite, so only the input's is compared
+        cs.append(case(f'klDiv zero in target {r}', 'klDiv', {'input': lp, 'target': tq}, {'reduction': r}, ['input'],
+                       lambda input, target: F.kl_div(input, target.detach(), reduction=r)))
+        cs.append(case(f'klDiv {r}', 'klDiv', {'input': lp, 'target': tpos}, {'reduction': r}, ['input', 'target'],
                        lambda input, target: F.kl_div(input, target, reduction=r)))
         cs.append(case(f'klDiv logTarget {r}', 'klDiv', {'input': lp, 'target': lt}, {'reduction': r, 'logTarget': True}, ['input', 'target'],
                        lambda input, target: F.kl_div(input, target, reduction=r, log_target=True)))

@@ -65,6 +65,7 @@ function fan(t: Tensor, mode: FanMode, op: string): number {
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   target(t, 'uniform_');
   if (!(a <= b)) throw new RangeError(`uniform_: expected a <= b, got ${a} and ${b}`);
+  if (a === b) return constant_(t, b);
   return fill(t, uniform(t.shape, a, b, { dtype: drawDtype(t) }));
 }
 

@@ -76,7 +76,7 @@ export abstract class Module {
    * persistent is false. null registers the name without a tensor (absent from the state dict).
    */
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
-    checkName(name, 'registerBuffer');
+    checkName(this, name, 'registerBuffer');
     if (tensor !== null && !isTensor(tensor)) throw new TypeError(`registerBuffer: buffer '${name}' must be a tensor or null`);
     if (!this._buffers.has(name) && Object.prototype.hasOwnProperty.call(this, name)) {
       throw new Error(`registerBuffer: attribute '${name}' already exists`);
@@ -101,14 +101,14 @@ export abstract class Module {
 
   /** Adds (or replaces, or with null removes) a parameter: the same as `this[name] = param`. */
   registerParameter(name: string, param: Parameter | null): void {
-    checkName(name, 'registerParameter');
+    checkName(this, name, 'registerParameter');
     if (param !== null && !isParameter(param)) throw new TypeError(`registerParameter: '${name}' must be an nn.Parameter or null`);
     (this as any)[name] = param;
   }
 
   /** Adds (or replaces) a child module: the same as `this[name] = module`. */
   registerModule(name: string, module: Module | null): void {
-    checkName(name, 'registerModule');
+    checkName(this, name, 'registerModule');
     if (module !== null && !isModule(module)) throw new TypeError(`registerModule: '${name}' must be an nn.Module or null`);
     (this as any)[name] = module;
   }
@@ -362,9 +362,9 @@ function addHook<F>(map: Map<number, F>, fn: F): { remove(): void } {
   return { remove: () => { map.delete(id); } };
 }
 
-function checkName(name: string, op: string): void {
+function checkName(obj: Module, name: string, op: string): void {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
     throw new TypeError(`${op}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
   }
-  if (name in Module.prototype && name !== 'constructor') throw new Error(`${op}: '${name}' would shadow a Module method`);
+  if (!Object.prototype.hasOwnProperty.call(obj, name) && name in obj) throw new Error(`${op}: '${name}' would shadow a method or property of ${obj.constructor.name}`);
 }
