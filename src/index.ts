@@ -22,4 +22,8 @@ export { sum, mean, prod, argmax, argmin, variance as var, std, logsumexp, norm,
 export { registeredOps } from './ops/registry';
 export * as backend from './backend/runtime';
 export * as data from './data/index';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d } from './ops/conv';
+export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './ops/pool';
+export { pad } from './ops/pad';
+export { scaledDotProductAttention } from './ops/attention';
 export * as nn from './nn';

@@ -6,7 +6,7 @@ import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { runBinary, runWhere, binaryResultType } from './kernels';
 import { sumToShape } from './reduce';
-import { isFloat } from '../dtype';
+import { isFloat, resultType } from '../dtype';
 
 type Operand = Tensor | number | boolean;
 
@@ -143,8 +143,9 @@ export function atan2(a: Tensor, b: Tensor): Tensor {
 
 /** torch.where(cond, x, y) with broadcasting; x/y may be numbers. */
 export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
-  const like = isTensor(x) ? x : isTensor(y) ? y : cond;
-  const xt = asT(x, like), yt = asT(y, like);
+  // JS numbers become 0-dim tensors of the result dtype (torch.result_type of x and y)
+  const rt = resultType(x, y);
+  const xt = isTensor(x) ? x : Tensor.empty([], rt).fill_(x), yt = isTensor(y) ? y : Tensor.empty([], rt).fill_(y);
   const out = runWhere(cond, xt, yt);
   return attach(out, 'where', [xt, yt], (g, [c]) => [
     xt.requiresGrad ? red(runWhere(c, g, zeroLike(g)), xt) : null,

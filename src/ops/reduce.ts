@@ -182,20 +182,33 @@ export function argmin(x: Tensor, dim?: number, o: { keepdim?: boolean } = {}): 
 
 export interface VarOpts { correction?: number; unbiased?: boolean; keepdim?: boolean; }
 
-export function variance(x: Tensor, dims?: Dims, o: VarOpts = {}): Tensor {
-  if (!isFloat(x.dtype)) throw new TypeError(`var: input dtype must be floating point, got ${x.dtype}`);
-  const red = reduceDims(x, dims, 'var');
+/** Variance of x written as `outDtype` (x's dtype, or float64 for std's intermediate). */
+function varianceAs(x: Tensor, dims: Dims, o: VarOpts, outDtype: DType, op: string): Tensor {
+  if (!isFloat(x.dtype)) throw new TypeError(`${op}: input dtype must be floating point, got ${x.dtype}`);
+  const red = reduceDims(x, dims, op);
   const keep = !!o.keepdim;
   const corr = o.correction ?? (o.unbiased === false ? 0 : 1);
-  const out = runReduce('var', x, red, keep, x.dtype, corr);
+  const out = runReduce('var', x, red, keep, outDtype, corr);
   const n = count(x, red);
   return attach(out, 'var', [x], (g, [sx]) => {
     const m = mean(sx, red, { keepdim: true });
-    return [expandBack(g, sx.shape, red, keep).mul(sx.sub(m)).mul(2 / (n - corr))];
+    const gx = expandBack(g, sx.shape, red, keep).mul(sx.sub(m)).mul(2 / (n - corr));
+    return [gx.dtype === sx.dtype ? gx : gx.to(sx.dtype)];
   }, [x]);
 }
 
-export function std(x: Tensor, dims?: Dims, o: VarOpts = {}): Tensor { return variance(x, dims, o).sqrt(); }
+export function variance(x: Tensor, dims?: Dims, o: VarOpts = {}): Tensor { return varianceAs(x, dims, o, x.dtype, 'var'); }
+
+/** Standard deviation. The variance stays in float64 until after the square root, so a std that fits
+ *  the input dtype is finite even where the variance would overflow it (as PyTorch). */
+export function std(x: Tensor, dims?: Dims, o: VarOpts = {}): Tensor {
+  const v = varianceAs(x, dims, o, 'float64', 'std');
+  const s = v.sqrt();
+  if (x.dtype === 'float64') return s;
+  const r = s.to(x.dtype);
+  if (!r.requiresGrad) { v.dispose(); s.dispose(); }
+  return r;
+}
 
 export function logsumexp(x: Tensor, dims: Dims, o: { keepdim?: boolean } = {}): Tensor {
   const red = reduceDims(x, dims, 'logsumexp');

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { runUnary, runBinary } from './kernels';
-import { isFloat } from '../dtype';
+import { isFloat, resultType } from '../dtype';
 
 declare module '../tensor' {
   interface Tensor {
@@ -99,7 +99,7 @@ const intOps = {
   frac: sameTypeOp('frac', (g) => g),
 };
 
-const pred = (kernel: string) => (x: Tensor) => runUnary(kernel, x);
+const pred = (kernel: string) => function (this: Tensor) { return runUnary(kernel, this); };
 
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   const y = runUnary('leaky_relu', x, { floatOnly: true, a: slope });
@@ -120,6 +120,9 @@ export function hardtanh(x: Tensor, min = -1, max = 1): Tensor {
 }
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new TypeError('clamp: at least one of min or max must be given');
+  // result dtype as torch.result_type(x, min, max): float bounds promote an integer tensor
+  const rt = resultType(x, ...[min, max].filter((v): v is number => v != null));
+  if (rt !== x.dtype) return clamp(x.to(rt), min, max);
   const lo = min ?? NaN, hi = max ?? NaN;
   const y = runUnary('clamp', x, { a: lo, b: hi });
   return attach(y, 'clamp', [x], (g, [sx]) => {

@@ -265,7 +265,14 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     v.dispose();
     s += t.shape[d];
   }
-  return attach(out, 'cat', parts, (g) => parts.map((t, i) => (t.requiresGrad ? g.narrow(d, offsets[i], t.shape[d]).contiguous().to(t.dtype) : null)));
+  // skipped legacy empty inputs get an empty gradient (as PyTorch)
+  let k = 0;
+  const partOf = tensors.map((t) => (t.ndim === 1 && t.shape[0] === 0 ? -1 : k++));
+  return attach(out, 'cat', tensors, (g) => tensors.map((t, j) => {
+    if (!t.requiresGrad) return null;
+    const i = partOf[j];
+    return i < 0 ? Tensor.empty(t.shape, t.dtype) : g.narrow(d, offsets[i], t.shape[d]).contiguous().to(t.dtype);
+  }));
 }
 
 /** torch.stack: joins same-shape tensors along a new dim. */

@@ -2,26 +2,15 @@
 // generated independently and the stream does not depend on threading.
 #include <cmath>
 #include "nr/kernels/copy.h"
+#include "nr/philox.h"
 #include "runtime/threadpool.h"
 
 namespace nr {
 
 namespace {
 
-struct U4 { uint32_t v[4]; };
-
-inline U4 philox(uint64_t counter, uint64_t key) {
-  uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32), c2 = 0, c3 = 0;
-  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
-  for (int r = 0; r < 10; ++r) {
-    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n1 = (uint32_t)p1;
-    uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1, n3 = (uint32_t)p0;
-    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-    k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
-  }
-  return {{c0, c1, c2, c3}};
-}
+using U4 = Philox4;
+inline U4 philox(uint64_t counter, uint64_t key) { return philox4x32(counter, key); }
 
 // Uniform in [0, 1) with 24 (float) or 53 (double) random bits.
 inline double u01_53(uint32_t a, uint32_t b) { return (double)(((uint64_t)a << 21) | (b >> 11)) * (1.0 / 9007199254740992.0); }

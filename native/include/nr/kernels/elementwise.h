@@ -65,7 +65,7 @@ inline T unary_scalar(UnaryOp op, T x, double a, double b) {
   switch (op) {
     case UnaryOp::neg: return -x;
     case UnaryOp::abs: if constexpr (std::is_unsigned<T>::value) return x; else return x < 0 ? -x : x;
-    case UnaryOp::sign: if constexpr (is_fp<T>) { if (std::isnan(x)) return x; } return (T)((T(0) < x) - (x < T(0)));
+    case UnaryOp::sign: return (T)((T(0) < x) - (x < T(0)));  // NaN -> 0, as torch.sign
     case UnaryOp::relu: if constexpr (is_fp<T>) { if (std::isnan(x)) return x; } return x > 0 ? x : T(0);
     case UnaryOp::square: return x * x;
     case UnaryOp::logical_not: return (T)(x == T(0));
@@ -135,8 +135,17 @@ inline T unary_scalar(UnaryOp op, T x, double a, double b) {
 }
 
 template <typename T> inline T floor_div_s(T x, T y) {
-  if constexpr (is_fp<T>) return std::floor(x / y);
-  else {
+  if constexpr (is_fp<T>) {
+    // Python's float floor division (as PyTorch): (x - fmod(x, y)) / y with fix-ups, so that
+    // x == (x // y) * y + remainder(x, y) holds despite rounding; inf // y is NaN, x // 0 is IEEE x / 0.
+    if (y == 0) return x / y;
+    T mod = std::fmod(x, y);
+    T div = (x - mod) / y;
+    if (mod != 0 && ((y < 0) != (mod < 0))) div -= T(1);
+    if (div == 0) return std::copysign(T(0), x / y);
+    T fl = std::floor(div);
+    return div - fl > T(0.5) ? fl + T(1) : fl;
+  } else {
     if (y == 0) return 0;  // JS rejects integer division by zero before calling; never UB here
     if constexpr (std::is_signed<T>::value) { if (x == std::numeric_limits<T>::min() && y == T(-1)) return x; }
     T q = x / y;

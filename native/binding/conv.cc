@@ -1,0 +1,67 @@
+// Binding for the 2-D convolution kernels: validates the geometry against the tensors' shapes.
+#include "binding/binding.h"
+#include "nr/kernels/conv.h"
+
+namespace nr {
+
+namespace {
+
+// Reads [N,C,H,W,K,R,S,P,Q,sh,sw,ph,pw,dh,dw,groups] and checks it against the three views
+// (a: the NCHW input-side tensor, b: the weight, c: the NKPQ output-side tensor).
+Conv2dShape read_shape(ArgReader& r, const View& a, const View& wv, const View& c) {
+  Conv2dShape s;
+  int64_t* f[] = {&s.N, &s.C, &s.H, &s.W, &s.K, &s.R, &s.S, &s.P, &s.Q, &s.sh, &s.sw, &s.ph, &s.pw, &s.dh, &s.dw, &s.groups};
+  for (int64_t* p : f) *p = r.i64();
+  auto bad = [&](const std::string& why) {
+    throw_range(r.env(), std::string(r.op()) + ": " + why + " (input " + shape_str(a) + ", weight " + shape_str(wv) + ", output " + shape_str(c) + ")");
+  };
+  if (s.sh < 1 || s.sw < 1 || s.dh < 1 || s.dw < 1 || s.ph < 0 || s.pw < 0 || s.groups < 1) bad("invalid stride/padding/dilation/groups");
+  if (s.C % s.groups || s.K % s.groups) bad("channels must be divisible by groups");
+  auto is = [](const View& v, int64_t d0, int64_t d1, int64_t d2, int64_t d3) {
+    return v.ndim == 4 && v.shape[0] == d0 && v.shape[1] == d1 && v.shape[2] == d2 && v.shape[3] == d3 && v.is_contiguous();
+  };
+  if (!is(a, s.N, s.C, s.H, s.W)) bad("input-side tensor does not match the geometry");
+  if (!is(wv, s.K, s.C / s.groups, s.R, s.S)) bad("weight does not match the geometry");
+  if (!is(c, s.N, s.K, s.P, s.Q)) bad("output-side tensor does not match the geometry");
+  if (s.P != (s.H + 2 * s.ph - s.dh * (s.R - 1) - 1) / s.sh + 1 || s.Q != (s.W + 2 * s.pw - s.dw * (s.S - 1) - 1) / s.sw + 1 || s.P < 1 || s.Q < 1) bad("inconsistent output size");
+  if (a.dtype != wv.dtype || a.dtype != c.dtype || (a.dtype != DType::f32 && a.dtype != DType::f64)) bad("dtypes must all be float32 or float64");
+  return s;
+}
+
+}  // namespace
+
+// conv2d(x, w, y) args: geometry, xView, wView, yView
+NR_BINDING(conv2dForward) {
+  ArgReader r(info, "conv2d");
+  // views come after the geometry in the block; read geometry first into a temp reader order
+  ArgReader v(info, "conv2d");
+  for (int i = 0; i < 16; ++i) v.num();
+  View x = v.view(0), w = v.view(1), y = v.view(2);
+  Conv2dShape s = read_shape(r, x, w, y);
+  conv2d_forward(s, x, w, y);
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardInput(gy, w, gx) args: geometry, gyView, wView, gxView
+NR_BINDING(conv2dBackwardInput) {
+  ArgReader r(info, "conv2d backward (input)");
+  ArgReader v(info, "conv2d backward (input)");
+  for (int i = 0; i < 16; ++i) v.num();
+  View gy = v.view(0), w = v.view(1), gx = v.view(2);
+  Conv2dShape s = read_shape(r, gx, w, gy);
+  conv2d_backward_input(s, gy, w, gx);
+  return info.Env().Undefined();
+}
+
+// conv2dBackwardWeight(gy, x, gw) args: geometry, gyView, xView, gwView
+NR_BINDING(conv2dBackwardWeight) {
+  ArgReader r(info, "conv2d backward (weight)");
+  ArgReader v(info, "conv2d backward (weight)");
+  for (int i = 0; i < 16; ++i) v.num();
+  View gy = v.view(0), x = v.view(1), gw = v.view(2);
+  Conv2dShape s = read_shape(r, x, gw, gy);
+  conv2d_backward_weight(s, gy, x, gw);
+  return info.Env().Undefined();
+}
+
+}  // namespace nr

@@ -1,0 +1,109 @@
+// Convolution and pooling: values and gradients against PyTorch fixtures (float64), fast kernels
+// against the reference kernels, float64 gradchecks, and bad input.
+import { describe, it, expect, afterEach } from 'vitest';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as nr from '../src/index';
+import type { Tensor } from '../src/index';
+import { gradcheck, rand64 } from './util/gradcheck';
+
+const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'conv.json'), 'utf8'));
+const t64 = (v: number[], s: number[]) => nr.fromArray(Float64Array.from(v), s, { dtype: 'float64' });
+
+function close(a: Tensor, b: number[], tol = 1e-9): void {
+  const x = a.toFlatArray();
+  expect(x.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - b[i]) / (1 + Math.abs(b[i])));
+  expect(worst).toBeLessThan(tol);
+}
+
+function call(c: any, x: Tensor, w: Tensor | null, b: Tensor | null): Tensor {
+  const o = c.opts;
+  switch (c.op) {
+    case 'conv2d': return nr.conv2d(x, w!, b, o);
+    case 'conv1d': return nr.conv1d(x, w!, b, o);
+    case 'convTranspose2d': return nr.convTranspose2d(x, w!, b, o);
+    case 'convTranspose1d': return nr.convTranspose1d(x, w!, b, o);
+    case 'maxPool2d': return nr.maxPool2d(x, o.kernelSize, o);
+    case 'avgPool2d': return nr.avgPool2d(x, o.kernelSize, o);
+    case 'adaptiveAvgPool2d': return nr.adaptiveAvgPool2d(x, o.outputSize);
+    case 'maxPool1d': return nr.maxPool1d(x, o.kernelSize, o);
+    case 'avgPool1d': return nr.avgPool1d(x, o.kernelSize, o);
+    case 'adaptiveAvgPool1d': return nr.adaptiveAvgPool1d(x, o.outputSize);
+  }
+  throw new Error(`unknown op ${c.op}`);
+}
+
+const levels = ['ref', nr.backend.cpuInfo().best];
+afterEach(() => { nr.backend.setKernelLevel(nr.backend.cpuInfo().best as any); });
+
+describe('conv/pool vs PyTorch', () => {
+  for (const level of levels) {
+    fx.cases.forEach((c: any, i: number) => {
+      it(`${c.op} #${i} ${JSON.stringify(c.opts)} [${level}]`, () => {
+        nr.backend.setKernelLevel(level as any);
+        const x = t64(c.x, c.xShape).requiresGrad_(true);
+        const w = c.w ? t64(c.w, c.wShape).requiresGrad_(true) : null;
+        const b = c.b ? t64(c.b, [c.b.length]).requiresGrad_(true) : null;
+        const y = call(c, x, w, b);
+        expect(y.shape).toEqual(c.yShape);
+        close(y, c.y);
+        y.mul(t64(c.g, c.yShape)).sum().backward();
+        close(x.grad!, c.gx);
+        if (w) close(w.grad!, c.gw);
+        if (b) close(b.grad!, c.gb);
+      });
+    });
+  }
+});
+
+describe('conv/pool kernels', () => {
+  it('float32 fast kernels match the reference on odd shapes', () => {
+    nr.manualSeed(3);
+    const shapes = [[3, 5, 11, 9, 7, 3, 2, 2, 1, 1, 1], [2, 6, 8, 13, 6, 3, 3, 1, 2, 2, 3], [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1]];
+    for (const [N, C, H, W, K, R, S, st, pd, dl, g] of shapes) {
+      const x = nr.randn([N, C, H, W]), w = nr.randn([K, C / g, R, S]);
+      const run = () => {
+        const xx = x.detach().requiresGrad_(true), ww = w.detach().requiresGrad_(true);
+        const y = nr.conv2d(xx, ww, null, { stride: st, padding: pd, dilation: dl, groups: g });
+        const p = nr.maxPool2d(y, 2, { ceilMode: true }).add(nr.avgPool2d(y, 2, { ceilMode: true, countIncludePad: false }));
+        p.sum().backward();
+        return [y.toFlatArray(), xx.grad!.toFlatArray(), ww.grad!.toFlatArray()];
+      };
+      nr.backend.setKernelLevel('ref');
+      const ref = run();
+      nr.backend.setKernelLevel(nr.backend.cpuInfo().best as any);
+      const fast = run();
+      for (let k = 0; k < 3; k++) ref[k].forEach((v, i) => expect(Math.abs(v - fast[k][i])).toBeLessThan(1e-4 * (1 + Math.abs(v))));
+    }
+  });
+  it('gradcheck conv2d, convTranspose2d, pooling (float64, non-contiguous input)', () => {
+    nr.manualSeed(1);
+    const x = rand64([2, 5, 4, 3]).permute([0, 3, 1, 2]).detach().requiresGrad_(true);  // (2,3,5,4) non-contiguous leaf
+    const w = rand64([4, 3, 2, 3]), b = rand64([4]);
+    gradcheck((x, w, b) => nr.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2] }), [x, w, b]);
+    const wt = rand64([3, 2, 3, 2]);
+    gradcheck((x, w) => nr.convTranspose2d(x, w, null, { stride: 2, padding: 1, outputPadding: 1 }), [x, wt]);
+    gradcheck((x) => nr.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [x]);
+    gradcheck((x) => nr.adaptiveAvgPool2d(x, [3, 2]), [x]);
+    gradcheck((x) => nr.maxPool2d(x, 2, { stride: 1 }), [x]);
+    gradcheck((x, w) => nr.conv1d(x, w, null, { padding: 'same' }), [rand64([2, 3, 7]), rand64([2, 3, 4])]);
+  });
+  it('pad with constant value and negative crop', () => {
+    const x = nr.arange(6, undefined, 1, { dtype: 'float64' }).reshape([2, 3]).requiresGrad_(true);
+    expect(nr.pad(x, [1, 0, 0, 1], -1).toArray()).toEqual([[-1, 0, 1, 2], [-1, 3, 4, 5], [-1, -1, -1, -1]]);
+    expect(nr.pad(x, [-1, 1]).toArray()).toEqual([[1, 2, 0], [4, 5, 0]]);
+    gradcheck((x) => nr.pad(x, [2, -1, 1, 1]), [rand64([3, 4])]);
+  });
+  it('rejects bad input with clear errors', () => {
+    const x = nr.randn([1, 3, 8, 8]);
+    expect(() => nr.conv2d(x, nr.randn([4, 2, 3, 3]))).toThrow(/conv2d: weight \[4, 2, 3, 3\] expects 2 input channels/);
+    expect(() => nr.conv2d(x, nr.randn([4, 3, 9, 9]))).toThrow(/larger than the padded input/);
+    expect(() => nr.conv2d(nr.randn([3, 8]), nr.randn([4, 3, 3, 3]))).toThrow(/conv2d: expected a 4-D input/);
+    expect(() => nr.conv2d(x, nr.randn([4, 3, 3, 3]), null, { groups: 2 })).toThrow(/groups=2/);
+    expect(() => nr.conv2d(x, nr.randn([4, 3, 3, 3], { dtype: 'float64' }))).toThrow(/same floating dtype/);
+    expect(() => nr.maxPool2d(x, 3, { padding: 2 })).toThrow(/at most half the kernel/);
+    expect(() => nr.adaptiveAvgPool2d(x, 0)).toThrow(/positive/);
+  });
+});
