@@ -22,17 +22,26 @@ export type BackwardFn = (grad: Tensor, saved: Tensor[]) => (Tensor | null | und
 
 export class GradNode {
   private saved: Tensor[];
+  private versions: number[];
   private released = false;
   constructor(readonly name: string, readonly inputs: Tensor[], private readonly fn: BackwardFn, saved: Tensor[]) {
     // Saved tensors are aliases that hold their own reference to the storage, so disposing (or tidy
-    // disposing) the user's handle does not free memory the backward pass still needs.
+    // disposing) the user's handle does not free memory the backward pass still needs. Their storage
+    // versions are recorded: an in-place write before backward would silently corrupt the gradient.
     this.saved = saved.map((t) => t._alias());
+    this.versions = this.saved.map((t) => t.storage.version);
   }
   apply(grad: Tensor): (Tensor | null | undefined)[] {
     if (this.released) {
       throw new Error(`backward: trying to backward through the graph a second time (through ${this.name}); ` +
         'pass { retainGraph: true } to the first backward() if you need to');
     }
+    this.saved.forEach((t, i) => {
+      if (t.storage.version !== this.versions[i]) {
+        throw new Error(`backward: a tensor of shape [${t.shape}] that ${this.name} saved for its gradient was modified ` +
+          'by an in-place operation after it was used; clone() it before modifying it, or modify a copy');
+      }
+    });
     return this.fn(grad, this.saved);
   }
   release(): void {

@@ -29,36 +29,66 @@ function typedDtype(a: TypedArray | ArrayLike<number>): DType | null {
   return null;
 }
 
-/** Writes JS numbers into a fresh tensor of dtype through a float64/int64 staging tensor and a cast. */
-function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType): Tensor {
-  const out = Tensor.empty(shape, dtype);
+// Integer dtypes accept values (truncated toward zero) in these ranges, as torch's overflow check
+// (uint8 lets small negatives wrap, like torch); beyond them creation throws instead of wrapping.
+const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-(2 ** 31), 2 ** 31 - 1], uint8: [-255, 255], int64: [-(2 ** 63), 2 ** 63 - 1] };
+const I64_MIN = -(2n ** 63n), I64_MAX = 2n ** 63n - 1n;
+
+/** Throws a RangeError naming op if value does not fit the integer dtype (NaN/Inf never fit). */
+function checkIntValue(x: number, dtype: DType, op: string): void {
+  const r = INT_RANGE[dtype];
+  if (!r) return;
+  const t = Math.trunc(x);
+  // int64's upper bound 2^63-1 is not a double: every double below 2^63 fits
+  if (!(t >= r[0] && (dtype === 'int64' ? t < 2 ** 63 : t <= r[1]))) {
+    throw new RangeError(`${op}: value ${x} cannot be converted to ${dtype} without overflow`);
+  }
+}
+
+/** Writes JS numbers into a fresh tensor of dtype (float16/bfloat16 through a float32 staging tensor). */
+function fromFlat(values: ArrayLike<number | boolean | bigint>, shape: number[], dtype: DType, op = 'tensor'): Tensor {
+  const out = Tensor.empty(shape, dtype, false, op);
   const d = out.data();
   if (dtype === 'float16' || dtype === 'bfloat16') {
-    const tmp = fromFlat(values, shape, 'float32');
+    const tmp = fromFlat(values, shape, 'float32', op);
     out.copy_(tmp);
     tmp.dispose();
     return out;
   }
-  if (d instanceof BigInt64Array) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'bigint') d[i] = v;
-      else {
-        const x = Number(v);
-        if (!Number.isFinite(x)) { out.dispose(); throw new RangeError(`tensor: cannot store ${x} in an int64 tensor`); }
-        d[i] = BigInt(Math.trunc(x));
+  try {
+    if (d instanceof BigInt64Array) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v === 'bigint') {
+          if (v < I64_MIN || v > I64_MAX) throw new RangeError(`${op}: value ${v} cannot be converted to int64 without overflow`);
+          d[i] = v;
+        } else {
+          const x = Number(v);
+          checkIntValue(x, dtype, op);
+          d[i] = BigInt(Math.trunc(x));
+        }
       }
+    } else if (dtype === 'bool') {
+      for (let i = 0; i < values.length; i++) (d as Uint8Array)[i] = values[i] ? 1 : 0;
+    } else if (INT_RANGE[dtype]) {
+      for (let i = 0; i < values.length; i++) {
+        const x = Number(values[i]);
+        checkIntValue(x, dtype, op);
+        (d as any)[i] = x;
+      }
+    } else {
+      for (let i = 0; i < values.length; i++) (d as any)[i] = Number(values[i]);
     }
-  } else if (dtype === 'bool') {
-    for (let i = 0; i < values.length; i++) (d as Uint8Array)[i] = values[i] ? 1 : 0;
-  } else {
-    for (let i = 0; i < values.length; i++) (d as any)[i] = Number(values[i]);
+  } catch (e) {
+    out.dispose();
+    throw e;
   }
   return out;
 }
 
 /** torch.tensor: from a number, boolean, nested array or TypedArray (copied). */
 export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOptions): Tensor {
+  if (data instanceof Tensor) data._check('tensor');
   if (data instanceof Tensor) return finish(data.detach().clone().to(dtypeOf(o, data.dtype, 'tensor')), o, 'tensor');
   if (ArrayBuffer.isView(data)) {
     const td = typedDtype(data as TypedArray);
@@ -77,7 +107,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
       if (typeof x === 'boolean') { allInt = allInt && true; flat.push(x); return; }
       if (typeof x !== 'number') throw new TypeError(`tensor: expected numbers or booleans, got ${typeof x}`);
       allBool = false;
-      if (!Number.isInteger(x)) allInt = false;
+      if (!Number.isInteger(x) || Math.abs(x) >= 2 ** 63) allInt = false;   // 1e19 is a float, not an int64
       flat.push(x);
       return;
     }
@@ -86,6 +116,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
     }
     for (const y of x) walk(y, dim + 1);
   };
+  checkShape(shape, 'tensor');
   walk(data, 0);
   if (flat.length === 0) allBool = false;
   const inferred: DType = allBool ? 'bool' : allInt && flat.length > 0 ? 'int64' : defaultFloat();
@@ -98,7 +129,7 @@ export function fromArray(data: TypedArray | number[], shape: Shape, o?: CreateO
   const n = sh.reduce((a, b) => a * b, 1);
   if (data.length !== n) throw new RangeError(`fromArray: ${data.length} values cannot fill shape ${fmtShape(sh)} (${n} elements)`);
   const td = ArrayBuffer.isView(data) ? typedDtype(data) : null;
-  return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray')), o, 'fromArray');
+  return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray'), 'fromArray'), o, 'fromArray');
 }
 
 function shapeArg(shape: Shape | number, op: string): number[] {
@@ -106,23 +137,32 @@ function shapeArg(shape: Shape | number, op: string): number[] {
 }
 
 export function empty(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty')), o, 'empty');
+  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty'), false, 'empty'), o, 'empty');
 }
 export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true), o, 'zeros');
+  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true, 'zeros'), o, 'zeros');
 }
-export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor {
+function filled(shape: Shape | number, value: number | boolean, o: CreateOptions | undefined, op: string): Tensor {
   const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
-  const t = Tensor.empty(shapeArg(shape, 'full'), dtypeOf(o, o?.dtype ?? fallback, 'full'));
-  return finish(t.fill_(value), o, 'full');
+  const dt = dtypeOf(o, o?.dtype ?? fallback, op);
+  if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError(`${op}: fill value must be a number or boolean, got ${typeof value}`);
+  if (typeof value === 'number') checkIntValue(value, dt, op);
+  const t = Tensor.empty(shapeArg(shape, op), dt, false, op);
+  return finish(t.fill_(value), o, op);
 }
 export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
-  return full(shape, 1, { ...o, dtype: o?.dtype ?? defaultFloat() });
+  return filled(shape, 1, { ...o, dtype: o?.dtype ?? defaultFloat() }, 'ones');
 }
-export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { return zeros(t.shape, { dtype: t.dtype, ...o }); }
-export function onesLike(t: Tensor, o?: CreateOptions): Tensor { return ones(t.shape, { dtype: t.dtype, ...o }); }
-export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { return empty(t.shape, { dtype: t.dtype, ...o }); }
-export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { return full(t.shape, value, { dtype: t.dtype, ...o }); }
+/** torch.full: a tensor filled with value (dtype inferred from the value unless given). */
+export function full(shape: Shape | number, value: number | boolean, o?: CreateOptions): Tensor { return filled(shape, value, o, 'full'); }
+function likeOf(t: Tensor, op: string): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a tensor, got ${t === null ? 'null' : typeof t}`);
+  return t._check(op);
+}
+export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'zerosLike'); return zeros(t.shape, { dtype: t.dtype, ...o }); }
+export function onesLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'onesLike'); return ones(t.shape, { dtype: t.dtype, ...o }); }
+export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'emptyLike'); return empty(t.shape, { dtype: t.dtype, ...o }); }
+export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { likeOf(t, 'fullLike'); return full(t.shape, value, { dtype: t.dtype, ...o }); }
 
 /** torch.arange(end) / arange(start, end, step?) */
 export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tensor {
@@ -132,7 +172,7 @@ export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tens
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const n = Math.ceil((end - start) / step);
   const intLike = [start, end, step].every(Number.isInteger);
-  const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'));
+  const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'), false, 'arange');
   args().view(t).num(start).num(step);
   native().arange(t.storage.buf);
   return finish(t, o, 'arange');
@@ -141,7 +181,7 @@ export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tens
 /** torch.linspace(start, end, steps) */
 export function linspace(start: number, end: number, steps: number, o?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'));
+  const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'), false, 'linspace');
   if (steps > 0) {
     args().view(t).num(start).num(end);
     native().linspace(t.storage.buf);
@@ -151,7 +191,7 @@ export function linspace(start: number, end: number, steps: number, o?: CreateOp
 
 /** torch.eye(n, m?) */
 export function eye(n: number, m = n, o?: CreateOptions): Tensor {
-  const t = Tensor.empty(checkShape([n, m], 'eye'), dtypeOf(o, defaultFloat(), 'eye'), true);
+  const t = Tensor.empty(checkShape([n, m], 'eye'), dtypeOf(o, defaultFloat(), 'eye'), true, 'eye');
   const diag = t._view([Math.min(n, m)], [m + 1], 0, 'eye');
   diag.fill_(1);
   diag.dispose();
@@ -159,7 +199,7 @@ export function eye(n: number, m = n, o?: CreateOptions): Tensor {
 }
 
 function random(shape: Shape | number, kind: number, a: number, b: number, dtype: DType, o: CreateOptions | undefined, op: string): Tensor {
-  const t = Tensor.empty(shapeArg(shape, op), dtype);
+  const t = Tensor.empty(shapeArg(shape, op), dtype, false, op);
   const [lo, hi, off] = nextCounters(t.numel());
   args().view(t).num(kind).num(lo).num(hi).num(off).num(a).num(b);
   native().random(t.storage.buf);
@@ -176,6 +216,9 @@ function floatDtype(o: CreateOptions | undefined, op: string): DType {
 export function rand(shape: Shape | number, o?: CreateOptions): Tensor { return random(shape, 0, 0, 1, floatDtype(o, 'rand'), o, 'rand'); }
 /** Uniform [low, high). */
 export function uniform(shape: Shape | number, low: number, high: number, o?: CreateOptions): Tensor {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+    throw new RangeError(`uniform: expects a finite [low, high) range with low <= high, got low=${low}, high=${high}`);
+  }
   return random(shape, 0, low, high, floatDtype(o, 'uniform'), o, 'uniform');
 }
 /** Standard normal (torch.randn). */
@@ -183,6 +226,7 @@ export function randn(shape: Shape | number, o?: CreateOptions): Tensor { return
 /** Normal with mean and std. */
 export function normal(shape: Shape | number, mean: number, std: number, o?: CreateOptions): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal: std must be >= 0, got ${std}`);
+  if (typeof mean !== 'number') throw new TypeError(`normal: mean must be a number, got ${typeof mean}`);
   return random(shape, 1, mean, std, floatDtype(o, 'normal'), o, 'normal');
 }
 /** Integers uniform in [low, high) (torch.randint). */

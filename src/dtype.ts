@@ -43,6 +43,9 @@ for (const i of ['bool', 'uint8', 'int32', 'int64'] as DType[]) for (const f of 
 pair('float16', 'bfloat16', 'float32'); pair('float16', 'float32', 'float32'); pair('bfloat16', 'float32', 'float32');
 pair('float16', 'float64', 'float64'); pair('bfloat16', 'float64', 'float64'); pair('float32', 'float64', 'float64');
 
+/** torch.can_cast: false when casting would go down a category (float -> int, int -> bool). */
+export function canCast(from: DType, to: DType): boolean { return category(from) <= category(to); }
+
 /** torch.promote_types */
 export function promoteTypes(a: DType, b: DType): DType { return PAIR[a + ',' + b]; }
 

@@ -27,3 +27,5 @@ export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adapt
 export { pad } from './ops/pad';
 export { scaledDotProductAttention } from './ops/attention';
 export * as nn from './nn';
+export * as optim from './optim/index';
+export * as nnUtils from './optim/clip';

@@ -25,7 +25,8 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
 /**
  * Runs fn and disposes the tensors created during it, except the ones in its result (a tensor, or
  * arrays/plain objects/Maps of them), kept ones, and gradients stored in `.grad`. Returned tensors move
- * to the enclosing scope. fn must be synchronous (an async fn would escape the scope).
+ * to the enclosing scope. If fn throws, every tensor it created (except kept ones) is disposed and the
+ * error propagates. fn must be synchronous (an async fn would escape the scope).
  */
 export function tidy<T>(fn: () => T): T {
   const mine: Tensor[] = [];
@@ -33,9 +34,15 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     scopes.pop();
+    for (const t of mine) {
+      if (t._kept) track(t);
+      else t.dispose();
+    }
+    throw e;
   }
+  scopes.pop();
   if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
   const survivors = new Set<Tensor>();
   collect(result, survivors);

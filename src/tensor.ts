@@ -28,10 +28,13 @@ export function fmtShape(shape: Shape): string { return `[${shape.join(', ')}]`;
 
 /** Elements above which an allocation is refused with a RangeError instead of attempting it. */
 export const MAX_NUMEL = 2 ** 40;
+/** Most dims a tensor may have (kMaxDims in native/include/nr/view.h). */
+export const MAX_DIMS = 12;
 
 /** Validates a requested shape (non-negative safe integers, bounded total) for op `op`. */
 export function checkShape(shape: unknown, op: string): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of integers, got ${typeof shape}`);
+  if (shape.length > MAX_DIMS) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${shape.length} dims, more than neurona supports (${MAX_DIMS})`);
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
@@ -65,9 +68,16 @@ export class Tensor {
     if (trackInScope) track(this);
   }
 
-  /** A new contiguous tensor (uninitialised unless zero). */
-  static empty(shape: Shape, dtype: DType, zero = false): Tensor {
-    const st = Storage.alloc(numelOf(shape) * ITEMSIZE[dtype], zero);
+  /** A new contiguous tensor (uninitialised unless zero); allocation errors name `op` and the shape. */
+  static empty(shape: Shape, dtype: DType, zero = false, op = 'empty'): Tensor {
+    const bytes = numelOf(shape) * ITEMSIZE[dtype];
+    let st: Storage;
+    try {
+      st = Storage.alloc(bytes, zero);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw new RangeError(`${op}: cannot allocate a ${dtype} tensor of shape ${fmtShape(shape)} (${bytes} bytes): ${e.message.replace(/^alloc: /, '')}`);
+    }
     return new Tensor(st, dtype, shape.slice(), contiguousStrides(shape), 0);
   }
 
@@ -97,11 +107,18 @@ export class Tensor {
     return this;
   }
 
-  /** Another handle on the same view (own storage reference, not tracked by tidy). */
+  /**
+   * Another handle on the same view (own storage reference, not tracked by tidy), for tensors saved by
+   * autograd. When this tensor requires grad the alias is a graph node that passes its gradient on to
+   * this tensor, so a backward pass built with createGraph differentiates through saved tensors.
+   */
   _alias(): Tensor {
     this._check('autograd');
     const t = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, false);
-    t.requiresGrad = this.requiresGrad;
+    if (this.requiresGrad) {
+      t.requiresGrad = true;
+      t.gradFn = new GradNode('saved', [this], (g) => [g], []);
+    }
     return t;
   }
 
@@ -121,13 +138,16 @@ export class Tensor {
   data(): TypedArray {
     this._check('data');
     const src = this.isContiguous() ? this : this.contiguous();
+    // A copy made for a strided view is not disposed: the returned array owns it until GC. It must
+    // also survive an enclosing tidy(), which would otherwise detach the array under the caller.
+    if (src !== this) src._kept = true;
     const A = ARRAY_TYPE[this.dtype];
-    // A copy made for a strided view is not disposed: the returned array owns it until GC.
     return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
   }
 
   /** Elements as plain JS numbers in row-major order (a copy; float16/bfloat16 decoded). */
   toFlatArray(): number[] {
+    this._check('toFlatArray');
     const t = this.dtype === 'float16' || this.dtype === 'bfloat16' ? this.to('float32') : this;
     const d = t.data();
     const out = new Array<number>(d.length);
@@ -138,6 +158,7 @@ export class Tensor {
 
   /** Nested JS arrays (numbers; booleans for bool tensors). */
   toArray(): NestedArray {
+    this._check('toArray');
     const flat = this.toFlatArray();
     const isBool = this.dtype === 'bool';
     const build = (dim: number, off: number): NestedArray => {
@@ -152,13 +173,17 @@ export class Tensor {
 
   /** The single element of a one-element tensor, as a number (boolean for bool). */
   item(): number | boolean {
+    this._check('item');
     if (this.numel() !== 1) throw new RangeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.numel()} elements, expected 1`);
     const v = this.toFlatArray()[0];
     return this.dtype === 'bool' ? v !== 0 : v;
   }
 
   toString(): string {
-    const body = this.numel() <= 1000 ? JSON.stringify(this.toArray()) : `<${this.numel()} elements>`;
+    if (this.isDisposed) return `tensor(<disposed>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
+    // String(), not JSON.stringify: NaN and +-Infinity must not print as null
+    const fmt = (v: NestedArray): string => (Array.isArray(v) ? `[${v.map(fmt).join(',')}]` : String(v));
+    const body = this.numel() <= 1000 ? fmt(this.toArray()) : `<${this.numel()} elements>`;
     return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad=true' : ''})`;
   }
 
@@ -184,19 +209,29 @@ export class Tensor {
 
   /** Writes src (broadcast to this shape, any dtype) into this tensor's memory. In-place, no autograd. */
   copy_(src: Tensor): this {
+    if (!isTensor(src)) throw new TypeError(`copy_: expected a tensor to copy from, got ${src === null ? 'null' : typeof src}`);
     this._check('copy_'); src._check('copy_');
+    checkWritable(this, 'copy_');
     const strides = broadcastStridesTo(src, this.shape, 'copy_');
-    args().view(this).view(src, this.shape, strides);
-    native().copy(this.storage.buf, src.storage.buf);
+    // a source sharing memory with the destination (x.copy_(x.t())) is read from a snapshot
+    const s = sharesMemory(this, src) ? Tensor.empty(src.shape, src.dtype, false, 'copy_').copy_(src) : src;
+    args().view(this).view(s, this.shape, s === src ? strides : broadcastStridesTo(s, this.shape, 'copy_'));
+    native().copy(this.storage.buf, s.storage.buf);
+    this.storage.version++;
+    if (s !== src) s.dispose();
     return this;
   }
 
   /** Converts to a dtype and/or device. Returns this tensor if nothing changes. */
   to(target: DType | Device | { dtype?: DType; device?: Device }): Tensor {
+    if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
+      throw new TypeError(`to: expected a dtype, a device or { dtype, device }, got ${target === null ? 'null' : typeof target}`);
+    }
     const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target } : { dtype: target }) : target;
     if (o.device && o.device !== 'cpu') {
       throw new Error(`to: device '${o.device}' is not available (this build runs on the CPU; CUDA support loads only where a driver and libneurona_cuda are present)`);
     }
+    this._check('to');
     const dtype = o.dtype ? checkDtype(o.dtype, 'to') : this.dtype;
     if (dtype === this.dtype) return this;
     return castTo(this, dtype);
@@ -275,13 +310,14 @@ export class Tensor {
     this._check('fill_');
     args().view(this).num(Number(value));
     native().fill(this.storage.buf);
+    this.storage.version++;
     return this;
   }
 
   /** A contiguous copy (differentiable). */
   clone(): Tensor {
     this._check('clone');
-    const out = Tensor.empty(this.shape, this.dtype);
+    const out = Tensor.empty(this.shape, this.dtype, false, 'clone');
     out.copy_(this);
     return cloneGrad(out, this);
   }
@@ -301,7 +337,7 @@ function cloneGrad(out: Tensor, src: Tensor): Tensor {
 
 function castTo(t: Tensor, dtype: DType): Tensor {
   t._check('to');
-  const out = Tensor.empty(t.shape, dtype);
+  const out = Tensor.empty(t.shape, dtype, false, 'to');
   out.copy_(t);
   if (isFloat(dtype) && isFloat(t.dtype)) attach(out, 'to', [t], (g) => [g.to(t.dtype)]);
   return out;
@@ -344,6 +380,28 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
     }
   }
   return out;
+}
+
+/**
+ * True when `b` reads memory that writing through `a` could change before it is read: same storage
+ * and not exactly the same view (identical views are safe for elementwise writes). Conservative:
+ * disjoint slices of one storage also count.
+ */
+export function sharesMemory(a: Tensor, b: Tensor): boolean {
+  if (a.storage !== b.storage || a.numel() === 0 || b.numel() === 0) return false;
+  const same = a.offset === b.offset && a.ndim === b.ndim &&
+    a.shape.every((d, i) => d === b.shape[i] && (d === 1 || a.strides[i] === b.strides[i]));
+  return !same;
+}
+
+/** Throws if writing into t would write one memory location more than once (an expanded view). */
+export function checkWritable(t: Tensor, op: string): void {
+  if (t.numel() === 0) return;   // nothing is written
+  for (let i = 0; i < t.ndim; i++) {
+    if (t.shape[i] > 1 && t.strides[i] === 0) {
+      throw new RangeError(`${op}: the tensor written to (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) has elements that share memory (an expanded view); clone() it first`);
+    }
+  }
 }
 
 export function isTensor(x: unknown): x is Tensor {

@@ -38,32 +38,48 @@ std::string shape_str(const View& v) {
   return s + "]";
 }
 
+namespace {
+// Integers in views are written by JS as doubles: accept only exact integers of magnitude <= 2^53
+// (casting NaN or out-of-range doubles to int64 is undefined behaviour).
+bool exact_int(double x, int64_t* out) {
+  if (!(x >= -9007199254740992.0 && x <= 9007199254740992.0) || x != (double)(int64_t)x) return false;
+  *out = (int64_t)x;
+  return true;
+}
+}  // namespace
+
 View ArgReader::view(size_t buf_index) {
   Buf b = get_buf(info_, buf_index, op_);
   View v;
-  int code = (int)a_[pos_++];
-  if (code < 0 || code >= kNumDTypes) throw_type(env(), std::string(op_) + ": bad dtype code");
+  const std::string op(op_);
+  int64_t code = -1, ndim = -1, offset = 0;
+  if (!exact_int(a_[pos_++], &code) || code < 0 || code >= kNumDTypes) throw_type(env(), op + ": bad dtype code");
   v.dtype = (DType)code;
-  v.ndim = (int)a_[pos_++];
-  if (v.ndim < 0 || v.ndim > kMaxDims)
-    throw_range(env(), std::string(op_) + ": tensors of more than " + std::to_string(kMaxDims) + " dims are not supported");
-  int64_t offset = (int64_t)a_[pos_++];
-  int64_t lo = offset, hi = offset, numel = 1;
-  for (int d = 0; d < v.ndim; ++d) v.shape[d] = (int64_t)a_[pos_++];
-  for (int d = 0; d < v.ndim; ++d) v.strides[d] = (int64_t)a_[pos_++];
+  if (!exact_int(a_[pos_++], &ndim) || ndim < 0 || ndim > kMaxDims)
+    throw_range(env(), op + ": tensors of more than " + std::to_string(kMaxDims) + " dims are not supported");
+  v.ndim = (int)ndim;
+  if (!exact_int(a_[pos_++], &offset) || offset < 0) throw_range(env(), op + ": bad view offset");
+  for (int d = 0; d < v.ndim; ++d)
+    if (!exact_int(a_[pos_++], &v.shape[d]) || v.shape[d] < 0) throw_range(env(), op + ": bad (negative or non-integer) dimension");
+  for (int d = 0; d < v.ndim; ++d)
+    if (!exact_int(a_[pos_++], &v.strides[d])) throw_range(env(), op + ": bad (non-integer) stride");
+  // Element count and extent in 128-bit arithmetic: shapes and strides are at most 2^53 each, so no
+  // product of two can overflow, and any count past 2^62 is refused.
+  __int128 numel = 1;
   for (int d = 0; d < v.ndim; ++d) {
-    if (v.shape[d] < 0) throw_range(env(), std::string(op_) + ": negative dimension");
     numel *= v.shape[d];
+    if (numel > ((__int128)1 << 62)) throw_range(env(), op + ": view " + shape_str(v) + " has too many elements");
   }
-  v.numel = numel;
+  v.numel = (int64_t)numel;
   if (numel > 0) {
+    __int128 lo = offset, hi = offset;
     for (int d = 0; d < v.ndim; ++d) {
-      int64_t ext = (v.shape[d] - 1) * v.strides[d];
+      __int128 ext = (__int128)(v.shape[d] - 1) * v.strides[d];
       if (ext < 0) lo += ext; else hi += ext;
     }
-    int64_t cap = (int64_t)(b.bytes / dtype_size(v.dtype));
+    __int128 cap = (__int128)(b.bytes / dtype_size(v.dtype));
     if (lo < 0 || hi >= cap)
-      throw_range(env(), std::string(op_) + ": view " + shape_str(v) + " reaches outside its storage");
+      throw_range(env(), op + ": view " + shape_str(v) + " reaches outside its storage");
   }
   v.data = b.data + offset * dtype_size(v.dtype);
   return v;

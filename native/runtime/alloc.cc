@@ -35,4 +35,6 @@ void host_free(void* payload) {
 
 int64_t host_bytes_in_use() { return g_bytes.load(std::memory_order_relaxed); }
 
+void host_bytes_add(int64_t delta) { g_bytes.fetch_add(delta, std::memory_order_relaxed); }
+
 }  // namespace nr

@@ -12,7 +12,9 @@ constexpr size_t kAlign = 64;
 void* host_alloc(size_t bytes, bool zero);
 // Frees a payload from host_alloc.
 void host_free(void* payload);
-// Bytes currently held by live host blocks (for memory tests).
+// Bytes currently held by live host blocks and tensor storages (for memory tests).
 int64_t host_bytes_in_use();
+// Adds delta to that count (tensor storages are V8-owned buffers; binding/storage.cc accounts them).
+void host_bytes_add(int64_t delta);
 
 }  // namespace nr

@@ -8,6 +8,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace nr {
 namespace {
@@ -24,21 +27,21 @@ class Pool {
   explicit Pool(int n) { resize(n); }
   ~Pool() { stop(); }
 
-  int size() const { return nthreads_; }
+  int size() const { return nthreads_.load(std::memory_order_relaxed); }
 
   void resize(int n) {
     std::lock_guard<std::mutex> busy(run_mu_);
     stop();
     nthreads_ = std::max(1, n);
     quit_ = false;
-    for (int i = 0; i < nthreads_ - 1; ++i) workers_.emplace_back([this] { loop(); });
+    for (int i = 0; i < nthreads_.load() - 1; ++i) workers_.emplace_back([this] { loop(); });
   }
 
   // Returns false if another thread is running a job (caller then runs inline).
   bool run(int64_t n, int64_t grain, RangeFn& fn) {
     std::unique_lock<std::mutex> busy(run_mu_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
-    int64_t max_chunks = (int64_t)nthreads_ * 4;
+    int64_t max_chunks = (int64_t)nthreads_.load() * 4;
     int64_t nchunks = std::min<int64_t>(max_chunks, (n + grain - 1) / grain);
     if (nchunks < 1) nchunks = 1;
     {
@@ -111,7 +114,7 @@ class Pool {
   std::vector<std::thread> workers_;
   uint64_t generation_ = 0;
   bool quit_ = false;
-  int nthreads_ = 1;
+  std::atomic<int> nthreads_{1};   // read without the lock by num_threads() on any thread
   Job job_;
 };
 
@@ -120,8 +123,17 @@ int default_threads() {
     int v = std::atoi(env);
     if (v >= 1) return std::min(v, 1024);
   }
+#if defined(__linux__)
+  // The cores this process may run on (taskset, cpusets), not all the machine's cores.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int c = CPU_COUNT(&set);
+    if (c >= 1) return std::min(c, 1024);
+  }
+#endif
   unsigned hw = std::thread::hardware_concurrency();
-  return hw ? (int)hw : 1;
+  return hw ? (int)std::min(hw, 1024u) : 1;
 }
 
 Pool& pool() {

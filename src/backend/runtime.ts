@@ -16,5 +16,9 @@ export function setNumThreads(n: number): void {
 }
 export function getNumThreads(): number { return native().cpuInfo().threads; }
 
-/** Bytes of native host memory held by live tensors. */
+/**
+ * Bytes held by tensor storages that were not disposed (like tfjs memory().numBytes). Storages dropped
+ * without dispose() stay counted although the GC reclaims their memory; process.memoryUsage()
+ * .arrayBuffers shows the memory actually held.
+ */
 export function hostBytesInUse(): number { return native().hostBytesInUse(); }

@@ -18,3 +18,4 @@ export {
 } from './loss';
 export * as functional from './functional';
 export * as init from './init';
+export * as utils from '../optim/clip';

@@ -4,9 +4,9 @@
 import { Tensor, isTensor } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
-import { runBinary, runWhere, binaryResultType } from './kernels';
+import { runBinary, runWhere, binaryResultType, checkOperand } from './kernels';
 import { sumToShape } from './reduce';
-import { isFloat, resultType } from '../dtype';
+import { isFloat, canCast, defaultFloat, resultType } from '../dtype';
 
 type Operand = Tensor | number | boolean;
 
@@ -39,9 +39,10 @@ declare module '../tensor' {
 }
 
 const asT = (v: Operand, like: Tensor): Tensor => (isTensor(v) ? v : scalarTensor(v, like));
+/** A 0-dim tensor for a JS scalar next to `like`: bool, int64 for integers beside non-float tensors, else a float dtype. */
 function scalarTensor(v: number | boolean, like: Tensor): Tensor {
-  const t = Tensor.empty([], typeof v === 'boolean' ? 'bool' : Number.isInteger(v) && !isFloat(like.dtype) ? 'int64' : like.dtype);
-  return t.fill_(v);
+  const dt = typeof v === 'boolean' ? 'bool' : isFloat(like.dtype) ? like.dtype : Number.isInteger(v) ? 'int64' : defaultFloat();
+  return Tensor.empty([], dt).fill_(v);
 }
 
 /** Gradient of a broadcast input: reduce g to the input's shape (and its dtype). */
@@ -87,8 +88,14 @@ export function div(a: Tensor, b: Operand, roundingMode?: 'trunc' | 'floor'): Te
 
 export function pow(a: Tensor | number, b: Operand): Tensor {
   if (!isTensor(a)) {
+    checkOperand(a, 'pow', 'the base');
+    checkOperand(b, 'pow', 'the exponent', false);
     const base = asT(a, b as Tensor);
     return pow(base, b);
+  }
+  checkOperand(b, 'pow', 'the exponent');
+  if (typeof b === 'number' && Number.isInteger(b) && b < 0 && !isFloat(a.dtype)) {
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (${a.dtype} tensor of shape [${a.shape}] to the power ${b})`);
   }
   const out = runBinary('pow', a, b);
   if (!isTensor(b)) {
@@ -108,6 +115,7 @@ export function pow(a: Tensor | number, b: Operand): Tensor {
 }
 
 function minmax(name: 'maximum' | 'minimum', a: Tensor, b: Tensor): Tensor {
+  checkOperand(b, name, 'other', false);
   const out = runBinary(name, a, b);
   return attach(out, name, [a, b], (g, [sa, sb]) => {
     // ties split the gradient evenly (as PyTorch)
@@ -116,24 +124,35 @@ function minmax(name: 'maximum' | 'minimum', a: Tensor, b: Tensor): Tensor {
   }, [a, b]);
 }
 
+/** Integer fmod/remainder/floorDivide by zero is an error (as PyTorch's ZeroDivisionError). */
+function checkIntZero(name: string, a: Tensor, b: Operand): void {
+  checkOperand(a, name, 'the first operand', false);
+  checkOperand(b, name, 'the second operand');
+  const intRes = !isFloat(binaryResultType(name, a, b));
+  if (!intRes) return;
+  const zero = isTensor(b) ? (b._check(name), b.numel() > 0 && (b.eq(0).any().item() as boolean)) : Number(b) === 0;
+  if (zero) throw new RangeError(`${name}: integer division by zero`);
+}
+
 export function fmod(a: Tensor, b: Operand): Tensor {
+  checkIntZero('fmod', a, b);
   const out = runBinary('fmod', a, b);
   return attach(out, 'fmod', inputs(a, b), (g, [sa, sb]) => [red(g, a), isTensor(b) && b.requiresGrad ? red(g.mul(sa.div(sb).trunc()).neg(), b) : null], isTensor(b) ? [a, b] : [a]);
 }
 
 export function remainder(a: Tensor, b: Operand): Tensor {
+  checkIntZero('remainder', a, b);
   const out = runBinary('remainder', a, b);
   return attach(out, 'remainder', inputs(a, b), (g, [sa, sb]) => [red(g, a), isTensor(b) && b.requiresGrad ? red(g.mul(sa.div(sb).floor()).neg(), b) : null], isTensor(b) ? [a, b] : [a]);
 }
 
 export function floorDivide(a: Tensor, b: Operand): Tensor {
-  if (isTensor(b) ? !isFloat(b.dtype) && !isFloat(a.dtype) && b.eq(0).any().item() : b === 0 && !isFloat(a.dtype)) {
-    throw new RangeError('floorDivide: integer division by zero');
-  }
+  checkIntZero('floorDivide', a, b);
   return runBinary('floor_divide', a, b);
 }
 
 export function atan2(a: Tensor, b: Tensor): Tensor {
+  checkOperand(b, 'atan2', 'other', false);
   const out = runBinary('atan2', a, b, { trueDiv: true });
   return attach(out, 'atan2', [a, b], (g, [sa, sb]) => {
     const den = sa.mul(sa).add(sb.mul(sb));
@@ -143,6 +162,9 @@ export function atan2(a: Tensor, b: Tensor): Tensor {
 
 /** torch.where(cond, x, y) with broadcasting; x/y may be numbers. */
 export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
+  checkOperand(cond, 'where', 'the condition', false);
+  checkOperand(x, 'where', 'x');
+  checkOperand(y, 'where', 'y');
   // JS numbers become 0-dim tensors of the result dtype (torch.result_type of x and y)
   const rt = resultType(x, y);
   const xt = isTensor(x) ? x : Tensor.empty([], rt).fill_(x), yt = isTensor(y) ? y : Tensor.empty([], rt).fill_(y);
@@ -155,6 +177,13 @@ export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
 const zeroLike = (g: Tensor) => Tensor.empty([], g.dtype, true);
 
 function inplace(name: string, a: Tensor, b: Operand, alpha?: number): Tensor {
+  checkOperand(b, `${name}_`, 'other');
+  a._check(`${name}_`);
+  if (isTensor(b)) b._check(`${name}_`);
+  const rt = binaryResultType(name, a, b, name === 'div');
+  if (!canCast(rt, a.dtype)) {
+    throw new TypeError(`${name}_: result type ${rt} can't be cast to the in-place tensor's dtype ${a.dtype} (shape [${a.shape}])`);
+  }
   if (isGradEnabled() && (a.requiresGrad || (isTensor(b) && b.requiresGrad))) {
     throw new Error(`${name}_: in-place operation on a tensor that requires grad (shape [${a.shape}]); wrap it in noGrad() or use the out-of-place ${name}()`);
   }
@@ -185,6 +214,8 @@ defineMethods('binary', {
   div_(o: Operand) { return inplace('div', this, o); },
   zero_() { return this.fill_(0); },
   equal(o: Tensor) {
+    checkOperand(o, 'equal', 'other', false);
+    this._check('equal'); o._check('equal');
     if (this.ndim !== o.ndim || this.shape.some((d, i) => d !== o.shape[i])) return false;
     const e = runBinary('eq', this, o);
     const r = e.all().item() as boolean;
@@ -192,6 +223,8 @@ defineMethods('binary', {
     return r;
   },
   allclose(o: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}) {
+    checkOperand(o, 'allclose', 'other', false);
+    this._check('allclose'); o._check('allclose');
     const { rtol = 1e-5, atol = 1e-8, equalNan = false } = opts;
     const a = this.double(), b = o.double();
     const diff = a.sub(b).abs(), tol = b.abs().mul(rtol).add(atol);

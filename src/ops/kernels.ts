@@ -3,7 +3,14 @@
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType, resultType, isFloat, defaultFloat } from '../dtype';
-import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape } from '../tensor';
+import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor, sharesMemory, checkWritable } from '../tensor';
+
+/** Throws a TypeError naming `op` unless x is a tensor (or, with scalars, a JS number/boolean). */
+export function checkOperand(x: unknown, op: string, what: string, scalars = true): void {
+  if (isTensor(x) || (scalars && (typeof x === 'number' || typeof x === 'boolean'))) return;
+  const got = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+  throw new TypeError(`${op}: expected ${what} to be a tensor${scalars ? ', number or boolean' : ''}, got ${got}`);
+}
 
 let codes: { unary: Record<string, number>; binary: Record<string, number> } | null = null;
 function opCode(kind: 'unary' | 'binary', name: string): number {
@@ -26,6 +33,7 @@ export interface UnaryOpts { a?: number; b?: number; floatOnly?: boolean; out?: 
 
 /** out = op(x). floatOnly ops promote integer/bool input to the default float dtype (like torch.exp). */
 export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
+  checkOperand(x, name, 'the input', false);
   x._check(name);
   const pred = PREDICATES.has(name);
   let want: DType = computeDtype(x.dtype);
@@ -33,10 +41,12 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   if (want === 'bool' && !pred) want = 'uint8';
   const xin = cast(x, want);
   const outDtype = pred ? 'bool' : want;
-  const direct = o.out && o.out.dtype === outDtype ? o.out : undefined;
-  const out = direct ?? Tensor.empty(x.shape, outDtype);
+  if (o.out) checkWritable(o.out, `${name}_`);
+  const direct = o.out && o.out.dtype === outDtype && !sharesMemory(o.out, xin) ? o.out : undefined;
+  const out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
   args().num(opCode('unary', name)).num(o.a ?? 0).num(o.b ?? 0).view(out).view(xin);
   native().unary(out.storage.buf, xin.storage.buf);
+  if (out === o.out) out.storage.version++;
   if (xin !== x) xin.dispose();
   if (o.out && out !== o.out) { o.out.copy_(out); out.dispose(); return o.out; }
   // float16/bfloat16 inputs computed in float32: hand back their own dtype
@@ -57,7 +67,10 @@ export function binaryResultType(name: string, x: Tensor | number | boolean, y: 
 
 /** out = op(x, y) with broadcasting and type promotion; y may be a JS number. */
 export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean, o: BinaryOpts = {}): Tensor {
+  checkOperand(x, name, 'the first operand', false);
+  checkOperand(y, name, 'the second operand');
   x._check(name);
+  if (isTensor(y)) y._check(name);
   const rt = binaryResultType(name, x, y, o.trueDiv);
   const isCmp = COMPARES.has(name);
   let kname = name;
@@ -68,14 +81,18 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   const ct = computeDtype(rt);
   const outDtype = o.outDtype ?? (isCmp || rt === 'bool' ? 'bool' : ct);
   const code = opCode('binary', kname);
-  // float16/bfloat16 compute in float32 on the CPU and are converted back at the end.
-  const direct = o.out && o.out.dtype === outDtype ? o.out : undefined;
+  // float16/bfloat16 compute in float32 on the CPU and are converted back at the end. An in-place
+  // output that overlaps an input other than as the identical view (x.add_(x.t())) gets a temporary.
+  if (o.out) checkWritable(o.out, `${name}_`);
+  const overlap = o.out && (sharesMemory(o.out, x) || (isTensor(y) && sharesMemory(o.out, y)));
+  const direct = o.out && o.out.dtype === outDtype && !overlap ? o.out : undefined;
   let out: Tensor;
   if (typeof y !== 'object') {
     const xin = cast(x, ct);
-    out = direct ?? Tensor.empty(x.shape, outDtype);
+    out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
     args().num(code).num(o.a ?? 1).num(o.b ?? 0).num(Number(y)).view(out).view(xin);
     native().binaryScalar(out.storage.buf, xin.storage.buf);
+    if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();
   } else {
     y._check(name);
@@ -84,11 +101,12 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
       throw new RangeError(`${name}_: result of shape ${fmtShape(shape)} does not fit the in-place tensor of shape ${fmtShape(o.out.shape)}`);
     }
     const xin = cast(x, ct), yin = cast(y, ct);
-    out = direct ?? Tensor.empty(shape, outDtype);
+    out = direct ?? Tensor.empty(shape, outDtype, false, name);
     args().num(code).num(o.a ?? 1).num(o.b ?? 0).view(out)
       .view(xin, shape, broadcastStridesTo(xin, shape, name))
       .view(yin, shape, broadcastStridesTo(yin, shape, name));
     native().binary(out.storage.buf, xin.storage.buf, yin.storage.buf);
+    if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();
     if (yin !== y) yin.dispose();
   }
@@ -99,11 +117,13 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
 
 /** out = cond ? x : y (broadcast). */
 export function runWhere(cond: Tensor, x: Tensor, y: Tensor): Tensor {
+  checkOperand(cond, 'where', 'the condition', false);
+  cond._check('where'); x._check('where'); y._check('where');
   const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
   const dt = resultType(x, y);
   const c = cond.dtype === 'bool' ? cond : cond.ne(0);
   const xin = cast(x, dt), yin = cast(y, dt);
-  const out = Tensor.empty(shape, dt);
+  const out = Tensor.empty(shape, dt, false, 'where');
   args().view(out).view(c, shape, broadcastStridesTo(c, shape, 'where'))
     .view(xin, shape, broadcastStridesTo(xin, shape, 'where'))
     .view(yin, shape, broadcastStridesTo(yin, shape, 'where'));

@@ -20,6 +20,7 @@ export function reduceDims(x: Tensor, dims: Dims, op: string): number[] {
   if (dims === undefined || dims === null) return x.shape.map((_, i) => i);
   const list = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, x.ndim, op));
   if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dims)} appears multiple times`);
+  if (x.ndim === 0) return [];   // dim 0 / -1 of a 0-dim tensor reduces nothing (as PyTorch)
   return list.sort((a, b) => a - b);
 }
 
@@ -37,6 +38,7 @@ function permuted(x: Tensor, red: number[]): [number[], number[], number] {
 /** Runs a native reduction; returns a contiguous tensor of the reduced shape. */
 function runReduce(name: string, x: Tensor, red: number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
   x._check(name);
+  checkNonEmpty(name, x, red);
   let xin = x;
   if (xin.dtype === 'float16' || xin.dtype === 'bfloat16') xin = xin.detach().to('float32');
   if (outDtype === 'float16' || outDtype === 'bfloat16') {
@@ -46,7 +48,7 @@ function runReduce(name: string, x: Tensor, red: number[], keepdim: boolean, out
     return c;
   }
   const [shape, strides, nkept] = permuted(xin, red);
-  const out = Tensor.empty(outShape(x, red, keepdim), outDtype);
+  const out = Tensor.empty(outShape(x, red, keepdim), outDtype, false, name);
   args().num(code(name)).num(nkept).num(param).view(out).view(xin, shape, strides);
   native().reduce(out.storage.buf, xin.storage.buf);
   if (xin !== x) xin.dispose();
@@ -58,6 +60,14 @@ export function expandBack(g: Tensor, shape: Shape, red: number[], keepdim: bool
   let t = g;
   if (!keepdim) for (const d of red) t = t.unsqueeze(d);
   return t.expand(shape);
+}
+
+/** amax/amin/argmax/argmin/max/min have no identity: refuse an empty reduction with a non-empty result. */
+function checkNonEmpty(name: string, x: Tensor, red: number[]): void {
+  if (!['amax', 'amin', 'argmax', 'argmin', 'max', 'min'].includes(name)) return;
+  if (count(x, red) === 0 && x.shape.every((d, i) => red.includes(i) || d > 0)) {
+    throw new RangeError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)} (dims ${JSON.stringify(red)}; no identity)`);
+  }
 }
 
 function count(x: Tensor, red: number[]): number { return red.reduce((a, d) => a * x.shape[d], 1); }
@@ -142,6 +152,7 @@ function minmaxDim(isMax: boolean, x: Tensor, dim: number, keep: boolean): Value
   x._check(name);
   const d = normDim(dim, x.ndim, name);
   const red = x.ndim === 0 ? [] : [d];
+  checkNonEmpty(name, x, red);
   const [shape, strides, nkept] = permuted(x, red);
   const os = outShape(x, red, keep);
   let xin = x.dtype === 'float16' || x.dtype === 'bfloat16' ? x.detach().to('float32') : x;
@@ -171,11 +182,13 @@ function arangeLike(n: number, shape: number[]): Tensor {
 }
 
 export function argmax(x: Tensor, dim?: number, o: { keepdim?: boolean } = {}): Tensor {
+  x._check('argmax');
   const red = dim === undefined ? reduceDims(x, null, 'argmax') : reduceDims(x, dim, 'argmax');
   if (dim === undefined) { const f = x.reshape([-1]); return runReduce('argmax', f, [0], false, 'int64'); }
   return runReduce('argmax', x, red, !!o.keepdim, 'int64');
 }
 export function argmin(x: Tensor, dim?: number, o: { keepdim?: boolean } = {}): Tensor {
+  x._check('argmin');
   if (dim === undefined) { const f = x.reshape([-1]); return runReduce('argmin', f, [0], false, 'int64'); }
   return runReduce('argmin', x, reduceDims(x, dim, 'argmin'), !!o.keepdim, 'int64');
 }
@@ -282,8 +295,8 @@ defineMethods('reduce', {
   sum(d?: Dims, o?: ReduceOpts) { return sum(this, d, o); },
   mean(d?: Dims, o?: ReduceOpts) { return mean(this, d, o); },
   prod(d?: Dims, o?: ReduceOpts) { return prod(this, d, o); },
-  max(dim?: number, o: { keepdim?: boolean } = {}) { return dim === undefined ? minmaxFull('amax', this, null, false) : minmaxDim(true, this, dim, !!o.keepdim); },
-  min(dim?: number, o: { keepdim?: boolean } = {}) { return dim === undefined ? minmaxFull('amin', this, null, false) : minmaxDim(false, this, dim, !!o.keepdim); },
+  max(dim?: number, o: { keepdim?: boolean } = {}) { this._check('max'); if (dim === undefined) checkNonEmpty('max', this, reduceDims(this, null, 'max')); return dim === undefined ? minmaxFull('amax', this, null, false) : minmaxDim(true, this, dim, !!o.keepdim); },
+  min(dim?: number, o: { keepdim?: boolean } = {}) { this._check('min'); if (dim === undefined) checkNonEmpty('min', this, reduceDims(this, null, 'min')); return dim === undefined ? minmaxFull('amin', this, null, false) : minmaxDim(false, this, dim, !!o.keepdim); },
   amax(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amax', this, d, !!o.keepdim); },
   amin(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amin', this, d, !!o.keepdim); },
   argmax(d?: number, o?: { keepdim?: boolean }) { return argmax(this, d, o); },

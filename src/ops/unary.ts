@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { runUnary, runBinary } from './kernels';
-import { isFloat, resultType } from '../dtype';
+import { isFloat, resultType, canCast } from '../dtype';
 
 declare module '../tensor' {
   interface Tensor {
@@ -101,30 +101,44 @@ const intOps = {
 
 const pred = (kernel: string) => function (this: Tensor) { return runUnary(kernel, this); };
 
+/** Throws a TypeError naming `op` unless every named parameter is a number (null/undefined allowed if optional). */
+function numParams(op: string, ps: Record<string, unknown>, optional = false): void {
+  for (const [k, v] of Object.entries(ps)) {
+    if (optional && v == null) continue;
+    if (typeof v !== 'number') throw new TypeError(`${op}: ${k} must be a number, got ${v === null ? 'null' : typeof v}`);
+  }
+}
+
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  numParams('leakyRelu', { negativeSlope: slope });
   const y = runUnary('leaky_relu', x, { floatOnly: true, a: slope });
   return attach(y, 'leaky_relu', [x], (g, [sx]) => [fused('leaky_relu_bw', g, sx, slope)], [x]);
 }
 export function elu(x: Tensor, alpha = 1): Tensor {
+  numParams('elu', { alpha });
   const y = runUnary('elu', x, { floatOnly: true, a: alpha });
   return attach(y, 'elu', [x], (g, [sx]) => [fused('elu_bw', g, sx, alpha)], [x]);
 }
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  numParams('softplus', { beta, threshold });
   const y = runUnary('softplus', x, { floatOnly: true, a: beta, b: threshold });
   return attach(y, 'softplus', [x], (g, [sx]) => [fused('softplus_bw', g, sx, beta, threshold)], [x]);
 }
 export function hardtanh(x: Tensor, min = -1, max = 1): Tensor {
+  numParams('hardtanh', { min, max });
   if (!(min <= max)) throw new RangeError(`hardtanh: min ${min} must not exceed max ${max}`);
   const y = runUnary('hardtanh', x, { a: min, b: max });
   return attach(y, 'hardtanh', [x], (g, [sx]) => [fused('hardtanh_bw', g, sx, min, max)], [x]);
 }
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new TypeError('clamp: at least one of min or max must be given');
-  // result dtype as torch.result_type(x, min, max): float bounds promote an integer tensor
-  const rt = resultType(x, ...[min, max].filter((v): v is number => v != null));
-  if (rt !== x.dtype) return clamp(x.to(rt), min, max);
+  numParams('clamp', { min, max }, true);
   const lo = min ?? NaN, hi = max ?? NaN;
-  const y = runUnary('clamp', x, { a: lo, b: hi });
+  // integer tensors clamped to fractional bounds promote (torch: result_type(x, min, max))
+  const rt = resultType(x, ...[min, max].filter((v): v is number => v != null));
+  const src = rt !== x.dtype && !isFloat(x.dtype) ? x.to(rt) : x;
+  const y = runUnary('clamp', src, { a: lo, b: hi });
+  if (src !== x) src.dispose();
   return attach(y, 'clamp', [x], (g, [sx]) => {
     let mask = min != null ? sx.ge(min) : null;
     if (max != null) mask = mask ? mask.logicalAnd(sx.le(max)) : sx.le(max);
@@ -149,6 +163,11 @@ Object.assign(methods, {
   clamp(this: Tensor, lo?: number | null, hi?: number | null) { return clamp(this, lo, hi); },
   clip(this: Tensor, lo?: number | null, hi?: number | null) { return clamp(this, lo, hi); },
   clamp_(this: Tensor, lo?: number | null, hi?: number | null) {
+    if (lo == null && hi == null) throw new TypeError('clamp_: at least one of min or max must be given');
+    numParams('clamp_', { min: lo, max: hi }, true);
+    this._check('clamp_');
+    const rt = resultType(this, ...[lo, hi].filter((v): v is number => v != null));
+    if (!canCast(rt, this.dtype)) throw new TypeError(`clamp_: result type ${rt} can't be cast to the in-place tensor's dtype ${this.dtype}`);
     if (isGradEnabled() && this.requiresGrad) throw new Error('clamp_: in-place operation on a tensor that requires grad; use noGrad() or clamp()');
     return runUnary('clamp', this, { a: lo ?? NaN, b: hi ?? NaN, out: this });
   },

@@ -1,7 +1,7 @@
 // View ops (no data copied: same storage, new shape/strides/offset) and the ops built from views:
 // reshape, flatten, transpose, permute, squeeze/unsqueeze, expand, narrow/slice/select, split/chunk,
 // plus cat/stack (copies into views of the output). Each has its backward here.
-import { Tensor, Shape, fmtShape, normDim, numelOf, contiguousStrides, broadcastShapes, checkShape } from '../tensor';
+import { Tensor, Shape, fmtShape, normDim, numelOf, contiguousStrides, broadcastShapes, checkShape, isTensor } from '../tensor';
 import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { sumToShape } from './reduce';
@@ -125,8 +125,16 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   return reshapeGrad(out, x, 'squeeze');
 }
 
+/** A dim for inserting a new axis into a tensor of rank ndim: -(ndim+1)..ndim. */
+function insertDim(dim: number, ndim: number, op: string): number {
+  if (!Number.isInteger(dim) || dim < -(ndim + 1) || dim > ndim) {
+    throw new RangeError(`${op}: dimension ${dim} out of range for inserting a dim into a tensor of ${ndim} dims (expected ${-(ndim + 1)}..${ndim})`);
+  }
+  return dim < 0 ? dim + ndim + 1 : dim;
+}
+
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.ndim + 1, 'unsqueeze');
+  const d = insertDim(dim, x.ndim, 'unsqueeze');
   const sh = x.shape.slice(), st = x.strides.slice();
   const inner = d < x.ndim ? st[d] * sh[d] : 1;
   sh.splice(d, 0, 1);
@@ -144,6 +152,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function expand(x: Tensor, shape: Shape): Tensor {
   x._check('expand');
+  if (!Array.isArray(shape)) throw new TypeError(`expand: shape must be an array of integers, got ${typeof shape}`);
   const nd = shape.length;
   if (nd < x.ndim) throw new RangeError(`expand: the number of sizes (${nd}) must be at least the tensor's dims (${x.ndim}); shape ${fmtShape(x.shape)}`);
   const off = nd - x.ndim;
@@ -159,6 +168,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     else if (have === 1 && Number.isInteger(want) && want >= 0) { sh[i] = want; st[i] = 0; }
     else throw new RangeError(`expand: the expanded size ${want} must match the existing size ${have} at dim ${i} (shape ${fmtShape(x.shape)} to ${fmtShape(shape)})`);
   }
+  checkShape(sh, 'expand');
   const inShape = x.shape;
   return attach(x._view(sh, st, x.offset, 'expand'), 'expand', [x], (g) => [sumToShape(g, inShape)]);
 }
@@ -191,6 +201,7 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  x._check('narrow');
   const d = normDim(dim, x.ndim, 'narrow');
   const n = x.shape[d];
   const s = start < 0 ? start + n : start;
@@ -210,6 +221,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 }
 
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
+  x._check('split');
   const d = normDim(dim, x.ndim, 'split');
   const n = x.shape[d];
   let sizes: number[];
@@ -220,6 +232,9 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
     if (n === 0) sizes.push(0);
   } else {
     sizes = sizeOrSections;
+    if (!Array.isArray(sizes) || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
+      throw new TypeError(`split: expected a positive split size or an array of non-negative integer sizes, got ${JSON.stringify(sizeOrSections)}`);
+    }
     if (sizes.reduce((a, b) => a + b, 0) !== n) throw new RangeError(`split: sizes ${JSON.stringify(sizes)} do not sum to dim ${dim} of size ${n}`);
   }
   const out: Tensor[] = [];
@@ -229,6 +244,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  x._check('chunk');
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const n = x.shape[normDim(dim, x.ndim, 'chunk')];
   return split(x, Math.max(1, Math.ceil(n / chunks)), dim);
@@ -242,7 +258,10 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 /** torch.cat: joins tensors along an existing dim (dtype promoted; 1-D empty tensors are skipped, as in PyTorch). */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty array of tensors');
-  tensors.forEach((t) => t._check('cat'));
+  tensors.forEach((t, i) => {
+    if (!isTensor(t)) throw new TypeError(`cat: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);
+    t._check('cat');
+  });
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
   if (parts.length === 0) return tensors[0].clone();
   const ref = parts[0];
@@ -255,7 +274,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const dtype = resultType(...parts);
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((a, t) => a + t.shape[d], 0);
-  const out = Tensor.empty(checkShape(shape, 'cat'), dtype);
+  const out = Tensor.empty(checkShape(shape, 'cat'), dtype, false, 'cat');
   let s = 0;
   const offsets: number[] = [];
   for (const t of parts) {
@@ -278,13 +297,17 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 /** torch.stack: joins same-shape tensors along a new dim. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
+  tensors.forEach((t, i) => {
+    if (!isTensor(t)) throw new TypeError(`stack: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);
+    t._check('stack');
+  });
   const ref = tensors[0];
   for (const t of tensors) {
     if (t.ndim !== ref.ndim || t.shape.some((s, i) => s !== ref.shape[i])) {
       throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((p) => fmtShape(p.shape)).join(', ')}`);
     }
   }
-  const d = normDim(dim, ref.ndim + 1, 'stack');
+  const d = insertDim(dim, ref.ndim, 'stack');
   return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }
 
