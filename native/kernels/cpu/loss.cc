@@ -1,8 +1,10 @@
-// Fast cross-entropy kernels: rows threaded over the pool, contiguous inner loops in the input's
-// own precision (the reference in kernels/ref/loss.cc accumulates in double).
+// Fast cross-entropy kernels: rows threaded over the pool; float32 rows use the per-ISA vector exp
+// kernels of loss_simd.inc, float64 plain loops (the reference in kernels/ref/loss.cc accumulates
+// in double).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include "nr/kernels/dispatch.h"
 #include "nr/kernels/loss.h"
 #include "runtime/cpu_features.h"
@@ -10,7 +12,47 @@
 
 namespace nr {
 
+namespace base {
 namespace {
+#include "loss_simd.inc"
+}  // namespace
+}  // namespace base
+
+const LossF32* loss_f32_base() {
+  static const LossF32 t = {base::row_lse_f32, base::row_scaled_softmax_f32};
+  return &t;
+}
+
+namespace {
+
+const LossF32* f32_table() {
+  const LossF32* t = nullptr;
+  switch (active_isa()) {
+    case Isa::kAvx512: t = loss_f32_avx512(); if (!t) t = loss_f32_avx2(); break;
+    case Isa::kAvx2: t = loss_f32_avx2(); break;
+    default: break;
+  }
+  return t ? t : loss_f32_base();
+}
+
+// log(sum(exp(row))) in T (the float32 path uses the per-ISA kernel).
+template <typename T>
+T row_lse(const T* row, int64_t C, const LossF32* t) {
+  if constexpr (std::is_same<T, float>::value) return t->row_lse(row, C);
+  T mx = -std::numeric_limits<T>::infinity();
+  for (int64_t c = 0; c < C; ++c) mx = row[c] > mx ? row[c] : mx;
+  if (std::isinf(mx)) return mx;
+  T s = 0;
+  for (int64_t c = 0; c < C; ++c) s += std::exp(row[c] - mx);
+  return mx + std::log(s);
+}
+
+// out = a * exp(row - l)
+template <typename T>
+void scaled_softmax(const T* row, T l, T a, T* out, int64_t C, const LossF32* t) {
+  if constexpr (std::is_same<T, float>::value) return t->row_scaled_softmax(row, l, a, out, C);
+  for (int64_t c = 0; c < C; ++c) out[c] = a * std::exp(row[c] - l);
+}
 
 constexpr int64_t kWork = 1 << 14;
 
@@ -27,14 +69,11 @@ void ce_fwd_t(const View& x, const View& target, const View* w, int64_t ignore, 
   T* lp = loss.ptr<T>(); T* sp = lse.ptr<T>(); T* tp = wt.ptr<T>();
   const int64_t ls = loss.strides[0], ss = lse.strides[0], ts = wt.strides[0];
   const T es = (T)(e / (double)C), keep = (T)(1.0 - e);
+  const LossF32* t32 = f32_table();
   parallel_for(M, std::max<int64_t>(1, kWork / std::max<int64_t>(1, C)), [&](int64_t b, int64_t end) {
     for (int64_t i = b; i < end; ++i) {
       const T* row = xp + i * C;
-      T mx = -std::numeric_limits<T>::infinity();
-      for (int64_t c = 0; c < C; ++c) mx = row[c] > mx ? row[c] : mx;
-      T s = 0;
-      for (int64_t c = 0; c < C; ++c) s += std::exp(row[c] - mx);
-      const T l = std::isinf(mx) ? mx : mx + std::log(s);
+      const T l = row_lse<T>(row, C, t32);
       sp[i * ss] = l;
       const int64_t t = tgt(target, i);
       if (t == ignore) { lp[i * ls] = 0; tp[i * ts] = 0; continue; }
@@ -63,6 +102,7 @@ void ce_bwd_t(const View& g, const View& x, const View& target, const View* w, i
   double W = (double)C;
   if (wp) { W = 0; for (int64_t c = 0; c < C; ++c) W += (double)wp[c * ws]; }
   const T es = (T)(e / (double)C), keep = (T)(1.0 - e), WT = (T)W;
+  const LossF32* t32 = f32_table();
   parallel_for(M, std::max<int64_t>(1, kWork / std::max<int64_t>(1, C)), [&](int64_t b, int64_t end) {
     for (int64_t i = b; i < end; ++i) {
       const T* row = xp + i * C;
@@ -73,7 +113,7 @@ void ce_bwd_t(const View& g, const View& x, const View& target, const View* w, i
       const T wt_i = wp ? wp[t * ws] : T(1);
       // dx = g * ((keep*wt + es*W) * p - es*w_c) - g*keep*wt at the target
       const T a = gi * (keep * wt_i + (e > 0 ? es * WT : T(0)));
-      for (int64_t c = 0; c < C; ++c) out[c] = a * std::exp(row[c] - l);
+      scaled_softmax<T>(row, l, a, out, C, t32);
       if (e > 0) {
         const T ge = gi * es;
         if (wp) { for (int64_t c = 0; c < C; ++c) out[c] -= ge * wp[c * ws]; }
