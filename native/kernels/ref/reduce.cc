@@ -173,19 +173,16 @@ void reduce_generic(ReduceOp op, const View& out, const View& x, int nkept, doub
   NR_DISPATCH_ARITH(x.dtype, T, reduce_typed<T>(op, out, x, nkept, param, true));
 }
 
-void reduce_minmax(bool is_max, const View& values, const View& indices, const View& x, int nkept) {
+void reduce_minmax_ref(bool is_max, const View& values, const View& indices, const View& x, int nkept) {
   View outer, inner;
   split_views(x, nkept, &outer, &inner);
   NR_DISPATCH_ARITH(x.dtype, T, {
-    parallel_for(outer.numel, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, inner.numel)), [&](int64_t b, int64_t e) {
-      StridedIter oi(outer, b);
-      View vi = values;  // reduce_one writes ptr<T>()[i] for amax/amin
-      for (int64_t i = b; i < e; ++i, oi.next()) {
-        const T* base = x.ptr<T>() + oi.off;
-        reduce_one<T>(is_max ? ReduceOp::amax : ReduceOp::amin, vi, i, inner, base, 0);
-        reduce_one<T>(is_max ? ReduceOp::argmax : ReduceOp::argmin, indices, i, inner, base, 0);
-      }
-    });
+    StridedIter oi(outer, 0);
+    for (int64_t i = 0; i < outer.numel; ++i, oi.next()) {
+      const T* base = x.ptr<T>() + oi.off;
+      reduce_one<T>(is_max ? ReduceOp::amax : ReduceOp::amin, values, i, inner, base, 0);
+      reduce_one<T>(is_max ? ReduceOp::argmax : ReduceOp::argmin, indices, i, inner, base, 0);
+    }
   });
 }
 

@@ -232,12 +232,14 @@ void unary_ref(UnaryOp op, const View& out, const View& x, double a, double b);
 void binary_ref(BinaryOp op, const View& out, const View& x, const View& y, double a, double b);
 void binary_scalar_rhs_ref(BinaryOp op, const View& out, const View& x, double y, double a, double b);
 
-// Fast contiguous float32 kernels per ISA: return false when they do not handle an op (fallback).
-// out/x/y contiguous of n elements; y_scalar set when y is a broadcast scalar (then y is nullptr).
+// Fast float32 kernels per ISA over one run of n elements; return false when they do not handle an op
+// (the caller falls back to the scalar definitions). out is contiguous (may alias x); xs/ys are the
+// operands' steps: 1 = contiguous run, 0 = one value broadcast over the run.
 struct ElementwiseF32 {
   bool (*unary)(UnaryOp op, float* out, const float* x, int64_t n, float a, float b);
-  bool (*binary)(BinaryOp op, float* out, const float* x, const float* y, int64_t n, float a, float b);
-  bool (*binary_scalar)(BinaryOp op, float* out, const float* x, float y, int64_t n, float a, float b);
+  bool (*binary)(BinaryOp op, float* out, const float* x, int64_t xs, const float* y, int64_t ys, int64_t n, float a, float b);
+  // Comparisons and logical ops (binary_is_compare): out holds bool bytes 0/1.
+  bool (*compare)(BinaryOp op, uint8_t* out, const float* x, int64_t xs, const float* y, int64_t ys, int64_t n);
 };
 // Null where the ISA's file is not compiled (e.g. arm64) or provides nothing.
 const ElementwiseF32* elementwise_f32_avx2();
