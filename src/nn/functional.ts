@@ -4,6 +4,7 @@ import { Tensor, fmtShape, isTensor } from '../tensor';
 import { isFloat } from '../dtype';
 import { rand } from '../creation';
 import { step as heaviside } from '../ops/unary';
+import type { SoftmaxOpts } from '../ops/softmax';
 
 export { layerNorm, rmsNorm, groupNorm, batchNorm } from '../ops/norm';
 export type { LayerNormOpts, RMSNormOpts, GroupNormOpts, BatchNormOpts } from '../ops/norm';
@@ -39,10 +40,10 @@ export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
 /** Heaviside step: 1 where x > 0, else 0 (no gradient); the perceptron activation. */
 export const step = (x: Tensor): Tensor => heaviside(x);
-/** softmax along dim. */
-export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(checkDim(dim, 'softmax'));
+/** softmax along dim ({ dtype } casts the input first, as PyTorch's dtype argument). */
+export const softmax = (x: Tensor, dim: number, o?: SoftmaxOpts): Tensor => x.softmax(checkDim(dim, 'softmax'), o);
 /** log(softmax(x)) along dim, computed stably. */
-export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(checkDim(dim, 'logSoftmax'));
+export const logSoftmax = (x: Tensor, dim: number, o?: SoftmaxOpts): Tensor => x.logSoftmax(checkDim(dim, 'logSoftmax'), o);
 
 function checkDim(dim: unknown, op: string): number {
   if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new TypeError(`${op}: dim must be an integer, got ${JSON.stringify(dim)}`);
