@@ -48,3 +48,4 @@ export { scaledDotProductAttention } from './ops/attention';
 export * as nn from './nn';
 export * as optim from './optim/index';
 export * as nnUtils from './optim/clip';
+export * as cuda from './backend/cuda';
