@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import * as nr from '../src/index';
 import type { Tensor } from '../src/index';
-import { expectClose } from './util/nnfixtures';
+import { expectClose, loadFixture, ft } from './util/nnfixtures';
 import { gradcheck, rand64 } from './util/gradcheck';
 
 const { nn } = nr;
@@ -336,3 +336,70 @@ describe('simple layers and activations', () => {
     gradcheck((a) => F.normalize(a, { dim: 1 }), [x]);
   });
 });
+
+describe('PyTorch references for module structure', () => {
+  const fx = loadFixture('modules.json');
+  it('state-dict keys and traversal names match PyTorch for a nested model', () => {
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNorm1d(4), new nn.ReLU(),
+      new nn.Sequential(new nn.LayerNorm(4), new nn.Linear(4, 2, { bias: false })), new nn.Embedding(5, 2, { paddingIdx: 0 }));
+    expect(Object.keys(model.stateDict())).toEqual(fx.stateDictKeys);
+    expect(model.namedParameters().map(([k]) => k)).toEqual(fx.namedParameters);
+    expect(model.namedBuffers().map(([k]) => k)).toEqual(fx.namedBuffers);
+    expect(model.namedModules().map(([k]) => k)).toEqual(fx.namedModules);
+  });
+
+  it('Embedding forward and gradient match PyTorch', () => {
+    const e = fx.embedding;
+    const emb = new nn.Embedding(6, 3, { paddingIdx: 2, weight: ft(e.weight) });
+    const out = emb.forward(ft(e.idx));
+    expectClose(out, e.out, 1e-12, 'embedding out');
+    out.backward(ft(e.gout));
+    expectClose(emb.weight.grad!, e.grad, 1e-12, 'embedding grad (padding row zero)');
+  });
+  it('Softmax and LogSoftmax modules', () => {
+    const x = nr.randn([3, 5]);
+    expectClose(new nn.Softmax(1).forward(x).sum(1), nr.ones([3]), 1e-6, 'softmax rows sum to 1');
+    expectClose(new nn.LogSoftmax(-1).forward(x).exp(), new nn.Softmax(-1).forward(x), 1e-6, 'logSoftmax');
+  });
+});
+
+describe('Embedding', () => {
+  it('init N(0,1) with a zero padding row, lookup shape, padding gets no gradient', () => {
+    nr.manualSeed(21);
+    const e = new nn.Embedding(1000, 64, { paddingIdx: -1 });
+    expect(e.paddingIdx).toBe(999);
+    const w = e.weight.toFlatArray();
+    const body = w.slice(0, 999 * 64);
+    const mean = body.reduce((a, b) => a + b, 0) / body.length;
+    const std = Math.sqrt(body.reduce((a, b) => a + (b - mean) ** 2, 0) / body.length);
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    expect(Math.abs(std - 1)).toBeLessThan(0.01);
+    expect(w.slice(999 * 64).every((v) => v === 0)).toBe(true);
+    const ids = nr.tensor([[1, 999], [3, 1]]);
+    const out = e.forward(ids);
+    expect(out.shape).toEqual([2, 2, 64]);
+    out.sum().backward();
+    const g = e.weight.grad!;
+    expect(g.select(0, 1).toFlatArray().every((v) => v === 2)).toBe(true);
+    expect(g.select(0, 999).toFlatArray().every((v) => v === 0)).toBe(true);
+    expect(String(e)).toBe('Embedding(1000, 64, paddingIdx=999)');
+    expect(Object.keys(e.stateDict())).toEqual(['weight']);
+  });
+  it('maxNorm renormalises looked-up rows in place; fromPretrained freezes', () => {
+    const w = nr.tensor([[3, 4], [0.3, 0.4], [6, 8]], { dtype: 'float64' });
+    const e = nn.Embedding.fromPretrained(w.clone(), { maxNorm: 1 });
+    expect(e.weight.requiresGrad).toBe(false);
+    const out = e.forward(nr.tensor([0, 1]));
+    expectClose(out, nr.tensor([[0.6, 0.8], [0.3, 0.4]], { dtype: 'float64' }), 1e-6, 'renormed rows');
+    expect((e.weight.toArray() as number[][])[2]).toEqual([6, 8]);   // not looked up: untouched
+    expect(nn.Embedding.fromPretrained(w, { freeze: false }).weight.requiresGrad).toBe(true);
+  });
+  it('bad input', () => {
+    const e = new nn.Embedding(4, 2);
+    expect(() => e.forward(nr.tensor([4]))).toThrow(/4/);
+    expect(() => e.forward(nr.tensor([0.5], { dtype: 'float32' }))).toThrow();
+    expect(() => new nn.Embedding(4, 2, { paddingIdx: 4 })).toThrow(/paddingIdx/);
+    expect(() => new nn.Embedding(4, 2, { weight: nr.zeros([3, 2]) })).toThrow(/does not match/);
+  });
+});
+

@@ -7,6 +7,8 @@ import { step as heaviside } from '../ops/unary';
 import type { SoftmaxOpts } from '../ops/softmax';
 
 export { layerNorm, rmsNorm, groupNorm, batchNorm } from '../ops/norm';
+export { embedding, embeddingRenorm_ } from './embedding';
+export type { EmbeddingFnOpts } from './embedding';
 export type { LayerNormOpts, RMSNormOpts, GroupNormOpts, BatchNormOpts } from '../ops/norm';
 export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits,

@@ -6,6 +6,8 @@ export type { StateDict, LoadResult, ToTarget, ForwardHook, ForwardPreHook } fro
 export { Parameter, isParameter } from './parameter';
 export { Sequential, ModuleList, ModuleDict } from './containers';
 export { Identity, Flatten, Unflatten, Dropout, Linear, Bilinear } from './layers';
+export { Embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
 export type { LinearOptions } from './layers';
 export {
   ReLU, ReLU6, LeakyReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, GELU, SiLU, Swish, Mish, Softplus, Hardtanh, Step,
