@@ -131,3 +131,10 @@ export function normalize(x: Tensor, o: { p?: number; dim?: number; eps?: number
   if (!isTensor(x) || !isFloat(x.dtype)) throw new TypeError(`normalize: expected a floating-point tensor${isTensor(x) ? `, got ${x.dtype} of shape ${fmtShape(x.shape)}` : ''}`);
   return x.div(x.norm(p, dim, { keepdim: true }).clamp(eps, null));
 }
+
+// Convolution, pooling, padding and attention live in src/ops; nn.functional re-exports them
+// under PyTorch's torch.nn.functional names.
+export { conv1d, conv2d, convTranspose1d, convTranspose2d } from '../ops/conv';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
+export { pad } from '../ops/pad';
+export { scaledDotProductAttention } from '../ops/attention';

@@ -1,6 +1,5 @@
 // The nn namespace: Module and Parameter, containers, layers, activations, normalisation, losses,
 // and the nn.functional and nn.init sub-namespaces.
-import './pending';
 export { Module, isModule } from './module';
 export type { StateDict, LoadResult, ToTarget, ForwardHook, ForwardPreHook } from './module';
 export { Parameter, isParameter } from './parameter';
@@ -21,3 +20,6 @@ export {
 export * as functional from './functional';
 export * as init from './init';
 export * as utils from '../optim/clip';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './conv';
+export type { ConvOptions, ConvTransposeOptions } from './conv';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling';
