@@ -403,3 +403,76 @@ describe('Embedding', () => {
   });
 });
 
+
+describe('models match PyTorch a few SGD steps deep', () => {
+  const fx = loadFixture('modules.json');
+  const build = (name: string) => {
+    if (name === 'mlp_layernorm_gelu') {
+      class PNet extends nn.Module {
+        fc1 = new nn.Linear(4, 8, { dtype: 'float64' });
+        norm = new nn.LayerNorm(8, { dtype: 'float64' });
+        act = new nn.GELU();
+        fc2 = new nn.Linear(8, 3, { dtype: 'float64' });
+        forward(x: Tensor): Tensor { return this.fc2.call(this.act.call(this.norm.call(this.fc1.call(x)))); }
+      }
+      return new PNet();
+    }
+    if (name === 'sequential_bn_tanh') {
+      return new nn.Sequential(new nn.Linear(5, 6), new nn.BatchNorm1d(6), new nn.Tanh(), new nn.Linear(6, 3), new nn.LogSoftmax(1)).double();
+    }
+    return new nn.Sequential(new nn.Linear(4, 6), new nn.SiLU(), new nn.GroupNorm(2, 6), new nn.Linear(6, 2)).double();
+  };
+  for (const run of fx.training) {
+    it(run.name, () => {
+      const m = build(run.name);
+      const sd: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries<any>(run.init)) sd[k] = ft(v);
+      expect(Object.keys(m.stateDict())).toEqual(Object.keys(sd));
+      m.loadStateDict(sd);
+      const x = ft(run.x), y = ft(run.y);
+      const lossFn = run.loss === 'crossEntropy' ? F.crossEntropy : run.loss === 'nllLoss' ? F.nllLoss : F.mseLoss;
+      run.losses.forEach((want: number, s: number) => {
+        m.zeroGrad();
+        const loss = lossFn(m.forward(x), y);
+        expect(Math.abs((loss.item() as number) - want)).toBeLessThan(1e-10);
+        loss.backward();
+        for (const [k, p] of m.namedParameters()) expectClose(p.grad!, run.grads[s][k], 1e-9, `${run.name} step ${s} grad ${k}`);
+        nr.noGrad(() => { for (const p of m.parameters()) p.sub_(p.grad!.mul(0.1)); });
+      });
+      const fin = m.stateDict();
+      for (const [k, v] of Object.entries<any>(run.final)) expectClose(fin[k].to('float64'), v, 1e-9, `${run.name} final ${k}`);
+      m.eval();
+      expectClose(m.forward(x), run.evalOut, 1e-9, `${run.name} eval output`);
+    });
+  }
+
+  it('Bilinear forward and gradients', () => {
+    const b = fx.bilinear;
+    const bil = new nn.Bilinear(3, 2, 4, { dtype: 'float64' });
+    bil.loadStateDict({ weight: ft(b.weight), bias: ft(b.bias) });
+    const x1 = ft(b.x1, 'float64', true), x2 = ft(b.x2, 'float64', true);
+    const bo = bil.forward(x1, x2);
+    expectClose(bo, b.out, 1e-10, 'bilinear out');
+    bo.backward(ft(b.gout));
+    expectClose(bil.weight.grad!, b.gradWeight, 1e-10, 'bilinear grad weight');
+    expectClose(bil.bias!.grad!, b.gradBias, 1e-10, 'bilinear grad bias');
+    expectClose(x1.grad!, b.gradX1, 1e-10, 'bilinear grad x1');
+    expectClose(x2.grad!, b.gradX2, 1e-10, 'bilinear grad x2');
+  });
+});
+
+describe('Linear and Bilinear', () => {
+  it('forward shapes, gradcheck and errors', () => {
+    nr.manualSeed(22);
+    const lin = new nn.Linear(3, 2).double();
+    expect(lin.forward(nr.randn([5, 4, 3], { dtype: 'float64' })).shape).toEqual([5, 4, 2]);
+    gradcheck((x, w, b) => F.linear(x, w, b), [rand64([4, 3]), rand64([2, 3]), rand64([2])]);
+    gradcheck((a, b, w, bias) => F.bilinear(a, b, w, bias), [rand64([2, 3]), rand64([2, 2]), rand64([4, 3, 2]), rand64([4])]);
+    expect(() => lin.forward(nr.randn([2, 4], { dtype: 'float64' }))).toThrow(/expected input of shape \(\*, 3\)/);
+    expect(() => new nn.Linear(-1, 2)).toThrow(/non-negative integer/);
+    const bil = new nn.Bilinear(3, 2, 4);
+    expect(bil.forward(nr.randn([7, 3]), nr.randn([7, 2])).shape).toEqual([7, 4]);
+    expect(() => bil.forward(nr.randn([7, 3]), nr.randn([6, 2]))).toThrow(/do not match/);
+    expect(Object.keys(bil.stateDict())).toEqual(['weight', 'bias']);
+  });
+});

@@ -7,6 +7,7 @@ import { step as heaviside } from '../ops/unary';
 import type { SoftmaxOpts } from '../ops/softmax';
 
 export { layerNorm, rmsNorm, groupNorm, batchNorm } from '../ops/norm';
+export { linear } from '../ops/matmul';
 export { embedding, embeddingRenorm_ } from './embedding';
 export type { EmbeddingFnOpts } from './embedding';
 export type { LayerNormOpts, RMSNormOpts, GroupNormOpts, BatchNormOpts } from '../ops/norm';
@@ -59,22 +60,6 @@ function floatTensor(t: unknown, op: string, name: string): Tensor {
   t._check(op);
   if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${name} must be floating point, got ${t.dtype}`);
   return t;
-}
-
-/** y = x W^T + b: x is (*, in), weight (out, in), bias (out) or null. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const op = 'linear';
-  floatTensor(x, op, 'input');
-  floatTensor(weight, op, 'weight');
-  if (weight.ndim !== 2 || x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new RangeError(`${op}: input of shape ${fmtShape(x.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected (*, ${weight.shape[1] ?? '?'}))`);
-  }
-  if (bias) {
-    floatTensor(bias, op, 'bias');
-    if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) throw new RangeError(`${op}: bias of shape ${fmtShape(bias.shape)} does not match ${weight.shape[0]} output features`);
-  }
-  const y = x.matmul(weight.t());
-  return bias ? y.add(bias) : y;
 }
 
 /**

@@ -1,6 +1,6 @@
-// Fast cross-entropy kernels: rows threaded over the pool; float32 rows use the per-ISA vector exp
-// kernels of loss_simd.inc, float64 plain loops (the reference in kernels/ref/loss.cc accumulates
-// in double).
+// Fast cross-entropy kernels: rows threaded over the pool. float32 rows use the AVX2/AVX-512 vector
+// exp kernels of loss_simd.inc; float64, and float32 at the base level, run plain loops. (The
+// reference in kernels/ref/loss.cc accumulates in double.)
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,17 +12,6 @@
 
 namespace nr {
 
-namespace base {
-namespace {
-#include "loss_simd.inc"
-}  // namespace
-}  // namespace base
-
-const LossF32* loss_f32_base() {
-  static const LossF32 t = {base::row_lse_f32, base::row_scaled_softmax_f32};
-  return &t;
-}
-
 namespace {
 
 const LossF32* f32_table() {
@@ -32,13 +21,13 @@ const LossF32* f32_table() {
     case Isa::kAvx2: t = loss_f32_avx2(); break;
     default: break;
   }
-  return t ? t : loss_f32_base();
+  return t;   // nullptr: the plain loops below
 }
 
-// log(sum(exp(row))) in T (the float32 path uses the per-ISA kernel).
+// log(sum(exp(row))) in T (float32 uses the per-ISA kernel where there is one).
 template <typename T>
 T row_lse(const T* row, int64_t C, const LossF32* t) {
-  if constexpr (std::is_same<T, float>::value) return t->row_lse(row, C);
+  if constexpr (std::is_same<T, float>::value) { if (t) return t->row_lse(row, C); }
   T mx = -std::numeric_limits<T>::infinity();
   for (int64_t c = 0; c < C; ++c) mx = row[c] > mx ? row[c] : mx;
   if (std::isinf(mx)) return mx;
@@ -50,7 +39,7 @@ T row_lse(const T* row, int64_t C, const LossF32* t) {
 // out = a * exp(row - l)
 template <typename T>
 void scaled_softmax(const T* row, T l, T a, T* out, int64_t C, const LossF32* t) {
-  if constexpr (std::is_same<T, float>::value) return t->row_scaled_softmax(row, l, a, out, C);
+  if constexpr (std::is_same<T, float>::value) { if (t) return t->row_scaled_softmax(row, l, a, out, C); }
   for (int64_t c = 0; c < C; ++c) out[c] = a * std::exp(row[c] - l);
 }
 

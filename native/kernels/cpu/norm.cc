@@ -20,7 +20,7 @@ namespace {
 }  // namespace base
 
 const NormF32* norm_f32_base() {
-  static const NormF32 t = {base::row_fwd_f32, base::row_bwd_f32};
+  static const NormF32 t = {base::row_fwd_f32, base::row_bwd_f32, base::row_sum, base::row_sqdev, base::run_gstats};
   return &t;
 }
 
@@ -141,6 +141,34 @@ void row_bwd_par(bool rms, const View& g, const View& x, const View* w, const Vi
 
 // ---- batch norm ------------------------------------------------------------------------------
 
+// Run statistics of batch norm in T; float32 uses the per-ISA kernels (several accumulators).
+template <typename T>
+double run_sum(const T* p, int64_t n, const NormF32* t) {
+  if constexpr (std::is_same<T, float>::value) return (double)t->run_sum(p, n);
+  double s = 0;
+  for (int64_t k = 0; k < n; ++k) s += (double)p[k];
+  return s;
+}
+template <typename T>
+double run_sqdev(const T* p, T mu, int64_t n, const NormF32* t) {
+  if constexpr (std::is_same<T, float>::value) return (double)t->run_sqdev(p, mu, n);
+  double s = 0;
+  for (int64_t k = 0; k < n; ++k) { double d = (double)p[k] - (double)mu; s += d * d; }
+  return s;
+}
+template <typename T>
+void run_gstats(const T* g, const T* x, T mu, int64_t n, const NormF32* t, double* sg, double* sgx) {
+  if constexpr (std::is_same<T, float>::value) {
+    float a, b;
+    t->run_gstats(g, x, mu, n, &a, &b);
+    *sg = a; *sgx = b;
+    return;
+  }
+  double a = 0, b = 0;
+  for (int64_t k = 0; k < n; ++k) { a += (double)g[k]; b += (double)g[k] * ((double)x[k] - (double)mu); }
+  *sg = a; *sgx = b;
+}
+
 // x is (B,C,L) contiguous: channel c of batch item i is the run x[(i*C + c)*L .. +L).
 template <typename T>
 void bn_fwd_t(bool training, const View& x, const View* w, const View* b, double eps, const View& y, const View& mean,
@@ -149,6 +177,7 @@ void bn_fwd_t(bool training, const View& x, const View* w, const View* b, double
   const double n = (double)(B * L);
   const T* xp = x.ptr<T>(); T* yp = y.ptr<T>(); T* mp = mean.ptr<T>(); T* vp = var.ptr<T>(); T* rp = rstd.ptr<T>();
   const T* wp = opt_ptr<T>(w); const T* bp = opt_ptr<T>(b);
+  const NormF32* t = f32_table();
   if (L == 1) {
     // (B,C): blocks of channels, rows walked contiguously so the inner loop runs over channels.
     constexpr int64_t CB = 64;
@@ -189,21 +218,11 @@ void bn_fwd_t(bool training, const View& x, const View* w, const View* b, double
       double mu;
       if (training) {
         double acc = 0;
-        for (int64_t i = 0; i < B; ++i) {
-          const T* p = xp + (i * C + c) * L;
-          T part = 0;
-          for (int64_t k = 0; k < L; ++k) part += p[k];
-          acc += (double)part;
-        }
+        for (int64_t i = 0; i < B; ++i) acc += run_sum<T>(xp + (i * C + c) * L, L, t);
         mu = n > 0 ? acc / n : 0.0;
         double sq = 0;
         const T muT = (T)mu;
-        for (int64_t i = 0; i < B; ++i) {
-          const T* p = xp + (i * C + c) * L;
-          T part = 0;
-          for (int64_t k = 0; k < L; ++k) { T d = p[k] - muT; part += d * d; }
-          sq += (double)part;
-        }
+        for (int64_t i = 0; i < B; ++i) sq += run_sqdev<T>(xp + (i * C + c) * L, muT, L, t);
         mp[c] = (T)mu;
         vp[c] = (T)(n > 0 ? sq / n : 0.0);
       } else {
@@ -228,6 +247,7 @@ void bn_bwd_t(bool training, const View& g, const View& x, const View* w, const 
   const T* gp = g.ptr<T>(); const T* xp = x.ptr<T>(); const T* mp = mean.ptr<T>(); const T* rp = rstd.ptr<T>();
   const T* wp = opt_ptr<T>(w);
   T* dxp = opt_mut<T>(dx); T* dwp = opt_mut<T>(dw); T* dbp = opt_mut<T>(db);
+  const NormF32* t = f32_table();
   // Per channel: sg = sum(g), sgx = sum(g*xhat); then dx = w*r*(g - sg/n - xhat*sgx/n) (training).
   auto finish = [&](int64_t c, double sg, double sgx, double* a, double* bterm) {
     if (dwp) dwp[c] = (T)sgx;
@@ -268,10 +288,9 @@ void bn_bwd_t(bool training, const View& g, const View& x, const View* w, const 
       const T muT = mp[c];
       double sg = 0, sgx = 0;
       for (int64_t i = 0; i < B; ++i) {
-        const T* gq = gp + (i * C + c) * L; const T* xq = xp + (i * C + c) * L;
-        T a = 0, b = 0;
-        for (int64_t k = 0; k < L; ++k) { a += gq[k]; b += gq[k] * (xq[k] - muT); }
-        sg += (double)a; sgx += (double)b;
+        double a, b;
+        run_gstats<T>(gp + (i * C + c) * L, xp + (i * C + c) * L, muT, L, t, &a, &b);
+        sg += a; sgx += b;
       }
       double a, bt;
       double mg = finish(c, sg, sgx * (double)rp[c], &a, &bt);

@@ -12,7 +12,7 @@ namespace {
 }  // namespace avx2
 NR_PRAGMA_END
 const NormF32* norm_f32_avx2() {
-  static const NormF32 t = {avx2::row_fwd_f32, avx2::row_bwd_f32};
+  static const NormF32 t = {avx2::row_fwd_f32, avx2::row_bwd_f32, avx2::row_sum, avx2::row_sqdev, avx2::run_gstats};
   return &t;
 }
 #else

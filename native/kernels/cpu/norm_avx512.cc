@@ -12,7 +12,7 @@ namespace {
 }  // namespace avx512
 NR_PRAGMA_END
 const NormF32* norm_f32_avx512() {
-  static const NormF32 t = {avx512::row_fwd_f32, avx512::row_bwd_f32};
+  static const NormF32 t = {avx512::row_fwd_f32, avx512::row_bwd_f32, avx512::row_sum, avx512::row_sqdev, avx512::run_gstats};
   return &t;
 }
 #else

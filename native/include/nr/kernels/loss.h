@@ -29,12 +29,12 @@ void nll_fwd(const View& x, const View& target, const View* weight, int64_t igno
 // dx (M,C) is overwritten: dx_ij = -g_i w_t [j == t].
 void nll_bwd(const View& g, const View& target, const View* weight, int64_t ignore_index, const View& dx);
 
-// Contiguous float32 row kernels compiled per ISA (loss_simd.inc); nullptr where unavailable.
+// Contiguous float32 row kernels compiled per ISA (loss_simd.inc); nullptr where unavailable
+// (the base level runs plain loops).
 struct LossF32 {
   float (*row_lse)(const float* x, int64_t n);                                    // log(sum(exp(x)))
   void (*row_scaled_softmax)(const float* x, float l, float a, float* out, int64_t n);   // a*exp(x - l)
 };
-const LossF32* loss_f32_base();
 const LossF32* loss_f32_avx2();
 const LossF32* loss_f32_avx512();
 

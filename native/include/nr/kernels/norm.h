@@ -52,6 +52,10 @@ struct NormF32 {
   // One row of n: writes dx (if non-null) and adds g*xhat into dw_acc and g into db_acc (if non-null).
   void (*row_bwd)(bool rms, const float* g, const float* x, const float* w, float mean, float rstd, int64_t n,
                   float* dx, float* dw_acc, float* db_acc);
+  // Batch-norm runs of n: sum(x), sum((x - mu)^2), and sum(g) with sum(g * (x - mu)).
+  float (*run_sum)(const float* x, int64_t n);
+  float (*run_sqdev)(const float* x, float mu, int64_t n);
+  void (*run_gstats)(const float* g, const float* x, float mu, int64_t n, float* sg, float* sgx);
 };
 const NormF32* norm_f32_base();
 const NormF32* norm_f32_avx2();
