@@ -3,7 +3,7 @@
 // the event loop every few milliseconds so timers and servers in the same process keep answering.
 import { Tensor, isTensor } from '../tensor';
 import { noGrad } from '../autograd';
-import { tidy } from '../scope';
+import { tidy, collectCreated } from '../scope';
 import { cat } from '../ops/view';
 import type { Module } from '../nn/module';
 import { Optimizer } from '../optim/optimizer';
@@ -120,24 +120,75 @@ async function call(cbs: Callback[], fn: (c: Callback) => void | Promise<void>):
   }
 }
 
+/** Disposes the tensors a loader created for a batch, except any the step's result holds. */
+function release(created: Tensor[], result: unknown): void {
+  const held = new Set<unknown>();
+  if (isTensor(result)) held.add(result);
+  else if (result && typeof result === 'object') for (const v of Object.values(result)) held.add(v);
+  for (const t of created) if (!held.has(t) && !t.isDisposed) t.dispose();
+}
+
+/**
+ * Drives the batches of source: fetch the batch, before() (awaited), body(batch) inside tidy(), then
+ * after() (awaited; false stops). For synchronous iterables the tensors next() creates (DataLoader
+ * collation) are freed after each step, while tensors the caller already owns (a prebuilt array of
+ * batches) are left alone. A DataLoader over an async dataset falls back to its async iterator.
+ */
+async function eachBatch<R>(source: BatchSource, body: (batch: any) => R, after: (r: R) => unknown, before?: () => unknown): Promise<void> {
+  const s = source as any;
+  const step = async (batch: any, created: Tensor[]): Promise<boolean> => {
+    let r: R | undefined;
+    try {
+      const b = before?.();
+      if (b instanceof Promise) await b;
+      r = tidy(() => body(batch));
+    } finally {
+      release(created, r);
+    }
+    let a = after(r as R);
+    if (a instanceof Promise) a = await a;
+    return a !== false;
+  };
+  if (typeof s[Symbol.iterator] === 'function') {
+    const it: Iterator<any> = s[Symbol.iterator]();
+    let first = true;
+    for (;;) {
+      let got: { result: IteratorResult<any>; created: Tensor[] };
+      try {
+        got = collectCreated(() => it.next());
+      } catch (e) {
+        if (first && typeof s[Symbol.asyncIterator] === 'function' && e instanceof TypeError && /returned a Promise/.test(e.message)) break;
+        throw e;
+      }
+      first = false;
+      if (got.result.done) { release(got.created, undefined); return; }
+      if (!(await step(got.result.value, got.created))) { it.return?.(); return; }
+    }
+  }
+  const ait: AsyncIterator<any> = s[Symbol.asyncIterator]();
+  for (;;) {
+    const n = await ait.next();
+    if (n.done) return;
+    if (!(await step(n.value, []))) { await ait.return?.(); return; }
+  }
+}
+
 /** Runs loss and metrics over batches in eval mode under noGrad; the example-weighted means. */
 async function evalLoop(model: Module, source: BatchSource, lossFn: LossFn | null, metrics: Metric[], y: Yielder, op: string): Promise<Logs> {
   const wasTraining = model.training;
   model.eval();
   const avg = new Averager();
   try {
-    for await (const batch of source as AsyncIterable<any>) {
+    await eachBatch(source, (batch) => {
       const { x, y: target } = splitBatch(batch, op);
-      const vals = tidy(() => noGrad(() => {
+      return noGrad(() => {
         const out = forward(model, x);
         const v: Record<string, number> = {};
         if (lossFn) v.loss = Number(lossValue(lossFn(out, target), op).item());
         metricValues(metrics, out, target, v);
-        return v;
-      }));
-      avg.add(vals, batchSize(x));
-      await y.maybe();
-    }
+        return { v, n: batchSize(x) };
+      });
+    }, async ({ v, n }) => { avg.add(v, n); await y.maybe(); });
   } finally {
     model.train(wasTraining);
   }
@@ -162,9 +213,11 @@ export async function fit(model: Module, loader: BatchSource, o: FitOptions): Pr
   const len = (loader as any).length;
   const stepsPerEpoch = typeof len === 'number' && Number.isFinite(len) ? len : undefined;
 
+  // The history records last, so it sees what the other callbacks added to the epoch's logs.
   const historyCb = new HistoryCallback();
-  const cbs: Callback[] = [historyCb, ...(o.callbacks ?? [])];
+  const cbs: Callback[] = [...(o.callbacks ?? [])];
   if (o.scheduler) cbs.push(new LRSchedulerCallback(o.scheduler, { interval: o.schedulerInterval }));
+  cbs.push(historyCb);
   for (const c of cbs) {
     if (!(c instanceof Callback)) throw new TypeError(`${op}: callbacks must extend train.Callback`);
     c.setContext({ model, optimizer: o.optimizer, epochs, stepsPerEpoch });
@@ -183,28 +236,26 @@ export async function fit(model: Module, loader: BatchSource, o: FitOptions): Pr
       model.train();
       const avg = new Averager();
       let step = 0;
-      for await (const batch of loader as AsyncIterable<any>) {
-        await call(cbs, (c) => c.onBatchBegin(step, {}));
+      await eachBatch(loader, (batch) => {
         const { x, y } = splitBatch(batch, op);
-        const vals = tidy(() => {
-          const out = forward(model, x);
-          const l = lossValue(lossFn(out, y), op);
-          o.optimizer.zeroGrad();
-          l.backward();
-          clip(model, o.gradClip);
-          o.optimizer.step();
-          const v: Record<string, number> = { loss: Number(l.item()) };
-          metricValues(metrics, out, y, v);
-          return v;
-        });
-        const n = batchSize(x);
-        avg.add(vals, n);
+        const out = forward(model, x);
+        const l = lossValue(lossFn(out, y), op);
+        o.optimizer.zeroGrad();
+        l.backward();
+        clip(model, o.gradClip);
+        o.optimizer.step();
+        const v: Record<string, number> = { loss: Number(l.item()) };
+        metricValues(metrics, out, y, v);
+        return { v, n: batchSize(x) };
+      }, async ({ v, n }) => {
+        avg.add(v, n);
         step++;
-        await call(cbs, (c) => c.onBatchEnd(step - 1, { ...vals, size: n }));
+        await call(cbs, (c) => c.onBatchEnd(step - 1, { ...v, size: n }));
         progress.batchEnd(epoch, step, avg.means());
-        if (stopped()) break;
+        if (stopped()) return false;
         await yielder.maybe();
-      }
+        return true;
+      }, () => call(cbs, (c) => c.onBatchBegin(step, {})));
       const logs: Logs = avg.means();
       if (o.validationData !== undefined) {
         const v = await evalLoop(model, o.validationData, lossFn, metrics, yielder, op);
@@ -248,13 +299,12 @@ export async function predict(model: Module, source: BatchSource | Tensor, o: Pr
   model.eval();
   const outs: Tensor[] = [];
   try {
-    for await (const batch of batches as AsyncIterable<any>) {
+    await eachBatch(batches, (batch) => {
       const { x } = splitBatch(batch, op);
-      const out = tidy(() => noGrad(() => forward(model, x)));
+      const out = noGrad(() => forward(model, x));
       if (!isTensor(out)) throw new TypeError(`${op}: the model must return a tensor, got ${typeof out}`);
-      outs.push(out);
-      await y.maybe();
-    }
+      return out;
+    }, async (out) => { outs.push(out); await y.maybe(); });
     if (!outs.length) throw new Error(`${op}: no batches`);
     if (outs.length === 1) return outs[0];
     const all = cat(outs, 0);
