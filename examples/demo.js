@@ -2,7 +2,6 @@
 // (or the full set with --full when Debian's dataset-fashion-mnist is installed), prints test
 // accuracy and writes the training curve as a self-contained SVG.
 //   npm run demo [-- --epochs 3 --full --threads 2]
-const fs = require('fs');
 const path = require('path');
 const nr = require('../dist/cjs');
 const { nn, optim, data } = nr;
@@ -29,57 +28,26 @@ const model = new nn.Sequential(
   new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10));
 const opt = new optim.Adam(model.parameters(), { lr: 2e-3 });
 const loader = new data.DataLoader(new data.TensorDataset(train.x, train.y), { batchSize: 64, shuffle: true, seed: 0 });
+const testLoader = new data.DataLoader(new data.TensorDataset(test.x, test.y), { batchSize: 500 });
 
-function accuracy(x, y) {
-  model.eval();
-  let correct = 0;
-  nr.noGrad(() => {
-    for (let i = 0; i < x.shape[0]; i += 500) {
-      nr.tidy(() => {
-        const n = Math.min(500, x.shape[0] - i);
-        const pred = model.forward(x.narrow(0, i, n)).argmax(1);
-        correct += pred.eq(y.narrow(0, i, n)).sum().item();
-      });
-    }
-  });
-  model.train();
-  return correct / x.shape[0];
-}
-
-const curve = [];
+// Prints each epoch's test accuracy (fit evaluates the validation data after every epoch).
 const t0 = Date.now();
-let step = 0;
-for (let epoch = 1; epoch <= epochs; epoch++) {
-  let lossSum = 0, batches = 0;
-  for (const [xb, yb] of loader) {
-    const loss = nr.tidy(() => {
-      const l = F.crossEntropy(model.forward(xb), yb);
-      opt.zeroGrad();
-      l.backward();
-      opt.step();
-      return l.item();
-    });
-    lossSum += loss; batches++; step++;
-    if (step % 20 === 0) curve.push({ step, loss });
+class Report extends nr.train.Callback {
+  onEpochEnd(epoch, logs) {
+    console.log(`epoch ${epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  test accuracy ${(100 * logs.val_accuracy).toFixed(2)}%  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  const acc = accuracy(test.x, test.y);
-  console.log(`epoch ${epoch}/${epochs}  loss ${(lossSum / batches).toFixed(4)}  test accuracy ${(100 * acc).toFixed(2)}%  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
-const finalAcc = accuracy(test.x, test.y);
-console.log(`test accuracy: ${(100 * finalAcc).toFixed(2)}%`);
 
-// Training curve as a self-contained SVG.
-const W = 640, H = 320, pad = 40;
-const maxL = Math.max(...curve.map((p) => p.loss)), maxS = curve.length ? curve[curve.length - 1].step : 1;
-const pts = curve.map((p) => `${(pad + (p.step / maxS) * (W - 2 * pad)).toFixed(1)},${(H - pad - (p.loss / maxL) * (H - 2 * pad)).toFixed(1)}`).join(' ');
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="white"/>
-<text x="${W / 2}" y="20" text-anchor="middle">LeNet-5 on Fashion-MNIST (${source}): training loss, final test accuracy ${(100 * finalAcc).toFixed(2)}%</text>
-<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
-<text x="${W / 2}" y="${H - 10}" text-anchor="middle">step (0..${maxS})</text><text x="10" y="${pad}">${maxL.toFixed(2)}</text><text x="20" y="${H - pad}">0</text>
-<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="${pts}"/>
-</svg>
-`;
-const out = path.join(process.cwd(), 'demo-training-curve.svg');
-fs.writeFileSync(out, svg);
-console.log(`training curve written to ${out}`);
+(async () => {
+  const history = await model.fit(loader, {
+    epochs, optimizer: opt, loss: 'crossEntropy', metrics: ['accuracy'],
+    validationData: testLoader, callbacks: [new Report()], verbose: process.stdout.isTTY ? 1 : 0,
+  });
+  const { accuracy } = await model.evaluate(testLoader, { metrics: ['accuracy'] });
+  console.log(`test accuracy: ${(100 * accuracy).toFixed(2)}%`);
+
+  // Training curves (loss and accuracy, train vs test) as a self-contained SVG.
+  const out = path.join(process.cwd(), 'demo-training-curve.svg');
+  nr.train.plotHistory(history, out, { title: `LeNet-5 on Fashion-MNIST (${source}): final test accuracy ${(100 * accuracy).toFixed(2)}%` });
+  console.log(`training curve written to ${out}`);
+})().catch((e) => { console.error(e); process.exit(1); });

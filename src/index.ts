@@ -52,3 +52,4 @@ export * as nn from './nn';
 export * as optim from './optim/index';
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
+export * as train from './train/index';

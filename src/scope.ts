@@ -52,3 +52,28 @@ export function tidy<T>(fn: () => T): T {
   }
   return result;
 }
+
+/**
+ * Runs fn in a scope like tidy, but disposes nothing: returns fn's result with the tensors created
+ * during it (not kept ones), which the caller then owns and must dispose. If fn throws they are
+ * disposed. Used by train.fit to free the batches a loader creates once their step is done.
+ */
+export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[] } {
+  const mine: Tensor[] = [];
+  scopes.push(mine);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of mine) if (t._kept) track(t); else t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  const created: Tensor[] = [];
+  for (const t of mine) {
+    if (t._kept) track(t);
+    else created.push(t);
+  }
+  return { result, created };
+}
