@@ -46,5 +46,6 @@ export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adapt
 export { pad } from './ops/pad';
 export { scaledDotProductAttention } from './ops/attention';
 export * as optim from './optim/index';
+export * as io from './io/index';
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';

@@ -1,0 +1,3 @@
+// The io module: safetensors files, training checkpoints, TensorBoard event files.
+export { save, load, serialize, deserialize, readHeader, SafetensorsError, MAX_HEADER_BYTES } from './safetensors';
+export type { TensorInfo, SafetensorsHeader, TensorMap, SaveOptions } from './safetensors';
