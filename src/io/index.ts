@@ -3,3 +3,5 @@ export { save, load, serialize, deserialize, readHeader, SafetensorsError, MAX_H
 export type { TensorInfo, SafetensorsHeader, TensorMap, SaveOptions } from './safetensors';
 export { saveCheckpoint, loadCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
+export { SummaryWriter } from './tensorboard';
+export type { SummaryWriterOptions, HistogramOptions } from './tensorboard';
