@@ -300,6 +300,8 @@ describe('hostile files', () => {
     rejects(file(`{"a":${entry('U8', [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8], [0, 8])}}`, data), /13 dims, more than neurona supports \(12\)/);
     rejects(file(`{"a":${entry('U8', [2 ** 30, 2 ** 30, 2 ** 30], [0, 8])}}`, data), /elements, more than neurona allows/);
     rejects(file(`{"a":${entry('F32', [100000, 100000], [0, 8])}}`, data), /needs 40000000000 bytes but data_offsets \[0, 8\] hold 8/);
+    // a consistent but huge entry in a small file: rejected by the offsets check, nothing allocated
+    rejects(file(`{"a":${entry('F32', [2 ** 20, 2 ** 20], [0, 2 ** 42])}}`, data), /data_offsets \[0, 4398046511104\] run past the end of the data section \(8 bytes\)/);
     rejects(file(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}}`, data), /unexpected field\(s\) "extra"/);
     rejects(file(`{"a":[1,2]}`, data), /expected an object with dtype, shape and data_offsets/);
   });
