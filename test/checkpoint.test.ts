@@ -13,7 +13,7 @@ import type { Tensor } from '../src/index';
 import { compiledIndex, removeCompiled } from './util/compiled';
 import { rng } from './util/levels';
 
-const { io, optim } = nr;
+const { io, optim, nn } = nr;
 let dir = '';
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-ckpt-')); });
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); removeCompiled(); });
@@ -89,6 +89,42 @@ describe('resume gives a bit-identical trajectory', () => {
     io.saveCheckpoint(file, { scheduler: s.sched.stateDict() });
     expect(io.loadCheckpoint(file).scheduler).toEqual(s.sched.stateDict());
     expect((io.loadCheckpoint(file).scheduler as any).best).toBe(Infinity);
+  });
+});
+
+describe('resume with nn modules', () => {
+  // Linear + BatchNorm (running stats, int64 num_batches_tracked) + Dropout (RNG) + Linear, AdamW, StepLR
+  function makeModel(seed: number) {
+    nr.manualSeed(seed);
+    const m = new nn.Sequential(new nn.Linear(3, 6), new nn.BatchNorm1d(6), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(6, 1));
+    const opt = new optim.AdamW(m.parameters(), { lr: 0.01 });
+    return { m, opt, sched: new optim.lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.5 }) };
+  }
+  function step(s: ReturnType<typeof makeModel>): string[] {
+    const x = nr.randn([8, 3]);
+    const loss = (s.m.forward(x) as Tensor).sub(x.sum(1, { keepdim: true }).tanh()).pow(2).mean();
+    s.opt.zeroGrad();
+    loss.backward();
+    s.opt.step();
+    s.sched.step();
+    return Object.entries(s.m.stateDict()).map(([k, t]) => `${k}=${hex(t)}`);
+  }
+
+  it('model.stateDict() + optimizer + scheduler + RNG: resumed training is bit-identical', () => {
+    const full = makeModel(7);
+    const want = Array.from({ length: 6 }, () => step(full));
+    const a = makeModel(7);
+    for (let i = 0; i < 3; i++) step(a);
+    const file = path.join(dir, 'module.ckpt');
+    io.saveCheckpoint(file, { model: a.m.stateDict(), optimizer: a.opt.stateDict(), scheduler: a.sched.stateDict(), rng: nr.getRngState(), epoch: 0, step: 3 });
+    const b = makeModel(8);
+    const ck = io.loadCheckpoint(file);
+    expect(ck.model!['1.num_batches_tracked'].dtype).toBe('int64');
+    expect(b.m.loadStateDict(ck.model!)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    b.opt.loadStateDict(ck.optimizer!);
+    b.sched.loadStateDict(ck.scheduler!);
+    nr.setRngState(ck.rng!);
+    for (let i = 3; i < 6; i++) expect(step(b), `step ${i + 1}`).toEqual(want[i]);
   });
 });
 

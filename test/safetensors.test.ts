@@ -211,6 +211,25 @@ describe('neurona-written files read by an independent reader', () => {
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
   });
 
+  it('a module state dict (PyTorch key names) saves and loads into a fresh module', () => {
+    nr.manualSeed(3);
+    const make = () => new nr.nn.Sequential(new nr.nn.Linear(4, 5), new nr.nn.BatchNorm1d(5), new nr.nn.ReLU(), new nr.nn.Linear(5, 2, { bias: false }));
+    const a = make();
+    a.forward(nr.randn([6, 4]));                       // updates the running statistics
+    a.eval();
+    const file = path.join(dir, 'module.safetensors');
+    io.save(file, a.stateDict(), { metadata: { format: 'pt' } });
+    const loaded = io.load(file);
+    expect(Object.keys(loaded).sort()).toEqual(Object.keys(a.stateDict()).sort());
+    expect(loaded['1.num_batches_tracked'].dtype).toBe('int64');
+    const b = make();
+    b.loadStateDict(loaded);
+    b.eval();
+    const x = nr.randn([3, 4]);
+    expect(bytesOf(b.forward(x) as Tensor).equals(bytesOf(a.forward(x) as Tensor))).toBe(true);
+    expect(miniRead(fs.readFileSync(file)).tensors['0.weight'].shape).toEqual([5, 4]);
+  });
+
   it('save replaces a file atomically and leaves no temporary files; accepts a Map', () => {
     const sub = fs.mkdtempSync(path.join(dir, 'atomic-'));
     const file = path.join(sub, 'm.safetensors');
