@@ -158,6 +158,13 @@ let fileCounter = 0;
 const open = new Set<SummaryWriter>();
 let exitHooked = false;
 
+/** Writes the queued records of every open SummaryWriter; runs at process exit (registered by the first writer). */
+export function flushAllWriters(): void {
+  for (const w of open) {
+    try { w.flush(); } catch { /* at exit there is no one left to report to */ }
+  }
+}
+
 function scalarOf(v: unknown, op: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -197,7 +204,7 @@ export class SummaryWriter {
     open.add(this);
     if (!exitHooked) {
       exitHooked = true;
-      process.on('exit', () => { for (const w of open) w.flushQuietly(); });
+      process.on('exit', flushAllWriters);
     }
   }
 
@@ -276,10 +283,6 @@ export class SummaryWriter {
   flush(): void {
     this.main.flush();
     for (const f of this.children.values()) f.flush();
-  }
-
-  private flushQuietly(): void {
-    try { this.flush(); } catch { /* at exit there is no one left to report to */ }
   }
 
   /** Flushes and closes the event files; later add* calls throw. Closing twice is a no-op. */
