@@ -50,6 +50,7 @@ export { pad } from './ops/pad';
 export { scaledDotProductAttention } from './ops/attention';
 export * as nn from './nn';
 export * as optim from './optim/index';
+export * as io from './io/index';
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
