@@ -51,6 +51,9 @@ export { scaledDotProductAttention } from './ops/attention';
 export * as nn from './nn';
 export * as optim from './optim/index';
 export * as io from './io/index';
+import * as io from './io/index';
+import { setIo } from './train/io_bridge';
+setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io without a module cycle
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
