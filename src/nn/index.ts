@@ -23,3 +23,14 @@ export * as utils from '../optim/clip';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './conv';
 export type { ConvOptions, ConvTransposeOptions } from './conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling';
+export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell } from './rnn';
+export type { RNNOptions, RNNMode } from './rnn';
+export { MultiheadAttention } from './attention';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention';
+export {
+  TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, generateSquareSubsequentMask,
+  SinusoidalPositionalEncoding, LearnedPositionalEmbedding,
+} from './transformer';
+export type {
+  TransformerLayerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions, PositionalEncodingOptions,
+} from './transformer';
