@@ -21,6 +21,22 @@ function posInt(n: unknown, op: string, name: string, min = 1): number {
   return n;
 }
 
+/**
+ * The L slices t[0], ..., t[L-1] along dim 0, taken through a binary tree of narrows. Each view's
+ * backward writes its gradient into a zero tensor of its parent's size, so L direct selects would
+ * cost O(L) full-size passes in backward (O(L²) for the sequence); the tree costs O(log L).
+ */
+function timeSlices(t: Tensor, out: Tensor[] = []): Tensor[] {
+  const n = t.shape[0];
+  if (n === 1) out.push(t.select(0, 0));
+  else if (n > 1) {
+    const h = n >> 1;
+    timeSlices(t.narrow(0, 0, h), out);
+    timeSlices(t.narrow(0, h, n - h), out);
+  }
+  return out;
+}
+
 /** h' from a cell given the precomputed projections gi = W_ih x + b_ih and gh = W_hh h + b_hh. */
 function step(mode: RNNMode, gi: Tensor, gh: Tensor, h: Tensor, c: Tensor | null): [Tensor, Tensor | null] {
   switch (mode) {
@@ -157,12 +173,12 @@ export abstract class RNNBase extends Module {
         let h = h0.select(0, idx);
         let c = c0 ? c0.select(0, idx) : null;
         // (L, N, in) @ (in, G*H): the input projection of every timestep in one matmul
-        const gi = F.linear(layerIn, wih, bih);
+        const gi = timeSlices(F.linear(layerIn, wih, bih));
         const seq: Tensor[] = new Array(L);
         for (let s = 0; s < L; s++) {
           const t = d === 1 ? L - 1 - s : s;
           const gh = F.linear(h, whh, bhh);   // (N, H) @ (H, G*H)
-          [h, c] = step(this.mode, gi.select(0, t), gh, h, c);
+          [h, c] = step(this.mode, gi[t], gh, h, c);
           seq[t] = h;
         }
         outs.push(L > 0 ? stack(seq, 0) : zeros([0, x.shape[1], this.hiddenSize], { dtype: x.dtype }));
