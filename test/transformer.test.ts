@@ -140,6 +140,23 @@ describe('Transformer layers', () => {
     expect(maxDiff(u, a.select(1, 0))).toBeLessThan(1e-5);
   });
 
+  it('nn.Transformer: PyTorch keys, xavier init of matrices, bad input', () => {
+    const t = new nn.Transformer(8, 2, { numEncoderLayers: 2, numDecoderLayers: 1, dimFeedforward: 16 });
+    const keys = Object.keys(t.stateDict());
+    expect(keys[0]).toBe('encoder.layers.0.self_attn.in_proj_weight');
+    expect(keys).toContain('encoder.layers.1.norm2.bias');
+    expect(keys).toContain('encoder.norm.weight');
+    expect(keys).toContain('decoder.layers.0.multihead_attn.out_proj.weight');
+    expect(keys[keys.length - 1]).toBe('decoder.norm.bias');
+    expect(keys.length).toBe(2 * 12 + 2 + 18 + 2);
+    const w = (t.encoder as any).layers[0].linear1.weight as Tensor;   // (16, 8): xavier bound sqrt(6/24)
+    expect(Math.max(...w.abs().toFlatArray())).toBeLessThanOrEqual(0.5);
+    expect(Math.max(...w.abs().toFlatArray())).toBeGreaterThan(0.4);   // 128 draws from U(±0.5)
+    expect(() => t.forward(nr.zeros([5, 2, 8]), nr.zeros([4, 3, 8]))).toThrow(/batch number/);
+    expect(() => t.forward(nr.zeros([5, 2, 8]), nr.zeros([4, 2, 6]))).toThrow(/dModel \(8\)/);
+    expect(nn.Transformer.generateSquareSubsequentMask(2).toArray()).toEqual([[0, -Infinity], [0, 0]]);
+  });
+
   it('generateSquareSubsequentMask', () => {
     expect(nn.generateSquareSubsequentMask(3).toArray()).toEqual([[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
   });

@@ -224,6 +224,15 @@ def transformer_cases():
     cs.append(case('pre-norm decoder 2 layers + norm', 'TransformerDecoder',
                    {'args': [E, H], 'opts': {'dimFeedforward': FF, 'dropout': 0, 'normFirst': True}, 'numLayers': 2},
                    dec, ins, lambda m, tgt, memory, tgtMask: m(tgt, memory, tgt_mask=tgtMask)))
+    # the full encoder-decoder model (xavier init, batch first, masks)
+    torch.manual_seed(402)
+    tr = nn.Transformer(d_model=E, nhead=H, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=FF, dropout=0.0, batch_first=True)
+    ins = {'src': rnd(N, S, E), 'tgt': rnd(N, L, E), 'tgtMask': float_causal(L),
+           'srcKeyPaddingMask': torch.tensor([[False, False, False, False, True], [False, False, False, False, False]])}
+    cs.append(case('Transformer encoder-decoder batchFirst', 'Transformer',
+                   {'args': [E, H], 'opts': {'numEncoderLayers': 2, 'numDecoderLayers': 1, 'dimFeedforward': FF, 'dropout': 0, 'batchFirst': True}},
+                   tr, ins, lambda m, src, tgt, tgtMask, srcKeyPaddingMask: m(src, tgt, tgt_mask=tgtMask, src_key_padding_mask=srcKeyPaddingMask,
+                                                                            memory_key_padding_mask=srcKeyPaddingMask)))
     return cs
 
 

@@ -1,5 +1,6 @@
 // The nn namespace: Module and Parameter, containers, layers, activations, normalisation, losses,
-// and the nn.functional and nn.init sub-namespaces.
+// recurrent layers, attention and transformer blocks, positional encodings, and the nn.functional
+// and nn.init sub-namespaces.
 export { Module, isModule } from './module';
 export type { StateDict, LoadResult, ToTarget, ForwardHook, ForwardPreHook } from './module';
 export { Parameter, isParameter } from './parameter';
@@ -28,9 +29,10 @@ export type { RNNOptions, RNNMode } from './rnn';
 export { MultiheadAttention } from './attention';
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention';
 export {
-  TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, generateSquareSubsequentMask,
-  SinusoidalPositionalEncoding, LearnedPositionalEmbedding,
+  Transformer, TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, generateSquareSubsequentMask,
 } from './transformer';
+export { SinusoidalPositionalEncoding, LearnedPositionalEmbedding } from './positional';
+export type { PositionalEncodingOptions } from './positional';
 export type {
-  TransformerLayerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions, PositionalEncodingOptions,
+  TransformerOptions, TransformerLayerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions,
 } from './transformer';

@@ -1,18 +1,18 @@
 // Transformer blocks with PyTorch's submodule names (self_attn, multihead_attn, linear1, dropout,
 // linear2, norm1..3, dropout1..3) so state dicts move unchanged: TransformerEncoderLayer,
 // TransformerDecoderLayer (post-norm, or pre-norm with normFirst), TransformerEncoder/Decoder
-// (numLayers copies of a layer in `layers` plus an optional final `norm`), and the positional
-// encodings SinusoidalPositionalEncoding (fixed sin/cos table buffer) and LearnedPositionalEmbedding.
+// (numLayers copies of a layer in `layers` plus an optional final `norm`) and Transformer (encoder +
+// decoder). Positional encodings live in positional.ts.
 import { Tensor, fmtShape, isTensor } from '../tensor';
 import { DType } from '../dtype';
-import { ones, zeros, arange, fromArray } from '../creation';
+import { ones, zeros } from '../creation';
 import { Module, isModule } from './module';
 import { ModuleList } from './containers';
 import { Linear, Dropout } from './layers';
 import { LayerNorm } from './normalization';
-import { Embedding } from './embedding';
 import { MultiheadAttention } from './attention';
 import * as F from './functional';
+import { xavierUniform_ } from './init';
 
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
@@ -252,100 +252,73 @@ export class TransformerDecoder extends Module {
   }
 }
 
+export interface TransformerOptions extends TransformerLayerOptions {
+  /** Encoder layers (default 6). */
+  numEncoderLayers?: number;
+  /** Decoder layers (default 6). */
+  numDecoderLayers?: number;
+  /** Use this module as the encoder instead of building one. */
+  customEncoder?: Module | null;
+  /** Use this module as the decoder instead of building one. */
+  customDecoder?: Module | null;
+}
+
+/**
+ * The encoder-decoder model of "Attention Is All You Need" (PyTorch's nn.Transformer): an `encoder`
+ * (TransformerEncoder with a final LayerNorm) and a `decoder` (TransformerDecoder with a final
+ * LayerNorm); every parameter with more than one dim is re-initialised with xavier_uniform.
+ */
+export class Transformer extends Module {
+  encoder: Module;
+  decoder: Module;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+
+  constructor(dModel = 512, nhead = 8, o: TransformerOptions = {}) {
+    super();
+    const { numEncoderLayers = 6, numDecoderLayers = 6, customEncoder, customDecoder, ...layerOpts } = o;
+    const eps = o.layerNormEps ?? 1e-5;
+    const norm = () => new LayerNorm(dModel, { eps, bias: o.bias ?? true, dtype: o.dtype });
+    this.encoder = customEncoder ?? new TransformerEncoder(new TransformerEncoderLayer(dModel, nhead, layerOpts), numEncoderLayers, norm());
+    this.decoder = customDecoder ?? new TransformerDecoder(new TransformerDecoderLayer(dModel, nhead, layerOpts), numDecoderLayers, norm());
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = o.batchFirst ?? false;
+    for (const p of this.parameters()) if (p.ndim > 1) xavierUniform_(p);
+  }
+
+  /**
+   * src (S, N, E) and tgt (T, N, E) ((N, S, E), (N, T, E) with batchFirst; or unbatched (S, E),
+   * (T, E)); returns the decoder output shaped like tgt.
+   */
+  forward(src: Tensor, tgt: Tensor, o: {
+    srcMask?: Tensor | null; tgtMask?: Tensor | null; memoryMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null;
+    tgtKeyPaddingMask?: Tensor | null; memoryKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean; tgtIsCausal?: boolean; memoryIsCausal?: boolean;
+  } = {}): Tensor {
+    const op = 'Transformer';
+    if (!isTensor(src) || !isTensor(tgt)) throw new TypeError(`${op}: src and tgt must be tensors`);
+    const bdim = this.batchFirst ? 0 : 1;
+    if (src.ndim !== tgt.ndim || (src.ndim === 3 && src.shape[bdim] !== tgt.shape[bdim])) {
+      throw new RangeError(`${op}: the batch number of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be equal`);
+    }
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
+      throw new RangeError(`${op}: the feature number of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be equal to dModel (${this.dModel})`);
+    }
+    const memory = this.encoder.call(src, { mask: o.srcMask, srcKeyPaddingMask: o.srcKeyPaddingMask, isCausal: o.srcIsCausal });
+    return this.decoder.call(tgt, memory, {
+      tgtMask: o.tgtMask, memoryMask: o.memoryMask, tgtKeyPaddingMask: o.tgtKeyPaddingMask,
+      memoryKeyPaddingMask: o.memoryKeyPaddingMask, tgtIsCausal: o.tgtIsCausal, memoryIsCausal: o.memoryIsCausal,
+    });
+  }
+
+  /** The float causal mask for a target of length sz (PyTorch's Transformer.generate_square_subsequent_mask). */
+  static generateSquareSubsequentMask(sz: number, o: { dtype?: DType } = {}): Tensor { return generateSquareSubsequentMask(sz, o); }
+}
+
 /** A float (sz, sz) mask with -inf above the diagonal and 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
 export function generateSquareSubsequentMask(sz: number, o: { dtype?: DType } = {}): Tensor {
   if (!Number.isInteger(sz) || sz < 0) throw new RangeError(`generateSquareSubsequentMask: sz must be a non-negative integer, got ${sz}`);
   const blocked = ones([sz, sz], { dtype: 'bool' }).triu(1);
   return zeros([sz, sz], { dtype: o.dtype ?? 'float32' }).maskedFill(blocked, -Infinity);
-}
-
-// ---- positional encodings ------------------------------------------------------------------------
-
-function seqDim(x: Tensor, batchFirst: boolean, dModel: number, op: string): number {
-  if (!isTensor(x)) throw new TypeError(`${op}: input must be a tensor`);
-  if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[x.ndim - 1] !== dModel) {
-    throw new RangeError(`${op}: expected input (L, N, ${dModel}) ((N, L, ${dModel}) with batchFirst) or (L, ${dModel}), got ${fmtShape(x.shape)}`);
-  }
-  return x.ndim === 3 && batchFirst ? 1 : 0;
-}
-
-export interface PositionalEncodingOptions {
-  /** Longest sequence supported (default 5000). */
-  maxLen?: number;
-  /** Dropout after adding the encoding (default 0.1). */
-  dropout?: number;
-  /** Input is (N, L, E) instead of (L, N, E) (default false). */
-  batchFirst?: boolean;
-  dtype?: DType;
-}
-
-/**
- * x + PE[:L] then dropout, with the fixed table of "Attention Is All You Need":
- * PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] = cos(pos / 10000^(2i/d)), stored as the
- * buffer `pe` (maxLen, dModel).
- */
-export class SinusoidalPositionalEncoding extends Module {
-  readonly dModel: number;
-  readonly maxLen: number;
-  readonly batchFirst: boolean;
-  dropout: Dropout;
-  declare pe: Tensor;
-
-  constructor(dModel: number, o: PositionalEncodingOptions = {}) {
-    super();
-    const maxLen = o.maxLen ?? 5000;
-    for (const [k, v] of [['dModel', dModel], ['maxLen', maxLen]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`SinusoidalPositionalEncoding: ${k} must be a positive integer, got ${v}`);
-    }
-    this.dModel = dModel;
-    this.maxLen = maxLen;
-    this.batchFirst = o.batchFirst ?? false;
-    this.dropout = new Dropout(o.dropout ?? 0.1);
-    const pe = new Float64Array(maxLen * dModel);
-    for (let pos = 0; pos < maxLen; pos++) {
-      for (let i = 0; i < dModel; i += 2) {
-        const angle = pos * Math.exp(i * (-Math.log(10000) / dModel));
-        pe[pos * dModel + i] = Math.sin(angle);
-        if (i + 1 < dModel) pe[pos * dModel + i + 1] = Math.cos(angle);
-      }
-    }
-    this.registerBuffer('pe', fromArray(pe, [maxLen, dModel], { dtype: 'float64' }).to(o.dtype ?? 'float32'));
-  }
-
-  /** x (L, N, E), (N, L, E) with batchFirst, or (L, E); returns dropout(x + pe[:L]). */
-  forward(x: Tensor): Tensor {
-    const op = 'SinusoidalPositionalEncoding';
-    const d = seqDim(x, this.batchFirst, this.dModel, op);
-    const L = x.shape[d];
-    if (L > this.maxLen) throw new RangeError(`${op}: sequence length ${L} exceeds maxLen ${this.maxLen}`);
-    let pe = this.pe.narrow(0, 0, L);
-    if (x.ndim === 3 && d === 0) pe = pe.unsqueeze(1);   // (L, 1, E) against (L, N, E)
-    return this.dropout.forward(x.add(pe.to(x.dtype)));
-  }
-  override extraRepr(): string { return `dModel=${this.dModel}, maxLen=${this.maxLen}`; }
-}
-
-/**
- * Learned absolute positions: an Embedding (maxLen, dModel) whose row p is added to the input at
- * position p + offset. The state dict holds just `weight`, like nn.Embedding.
- */
-export class LearnedPositionalEmbedding extends Embedding {
-  readonly batchFirst: boolean;
-  constructor(maxLen: number, dModel: number, o: { batchFirst?: boolean; dtype?: DType } = {}) {
-    super(maxLen, dModel, { dtype: o.dtype });
-    this.batchFirst = o.batchFirst ?? false;
-  }
-
-  /** x (L, N, E), (N, L, E) with batchFirst, or (L, E); returns x + weight[offset : offset + L]. */
-  override forward(x: Tensor, offset = 0): Tensor {
-    const op = 'LearnedPositionalEmbedding';
-    const d = seqDim(x, this.batchFirst, this.embeddingDim, op);
-    const L = x.shape[d];
-    if (!Number.isInteger(offset) || offset < 0 || offset + L > this.numEmbeddings) {
-      throw new RangeError(`${op}: positions ${offset}..${offset + L - 1} exceed the ${this.numEmbeddings} learned positions`);
-    }
-    let pe = super.forward(arange(offset, offset + L, 1, { dtype: 'int64' }));   // (L, E)
-    if (x.ndim === 3 && d === 0) pe = pe.unsqueeze(1);
-    return x.add(pe);
-  }
 }

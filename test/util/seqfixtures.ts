@@ -52,6 +52,8 @@ export function runForward(m: any, c: any, inp: Record<string, Tensor>): Tensor[
       return [m.forward(inp.tgt, inp.memory, { tgtMask: inp.tgtMask, tgtKeyPaddingMask: inp.tgtKeyPaddingMask, memoryKeyPaddingMask: inp.memoryKeyPaddingMask })];
     case 'TransformerEncoder': return [m.forward(inp.src, { mask: inp.mask })];
     case 'TransformerDecoder': return [m.forward(inp.tgt, inp.memory, { tgtMask: inp.tgtMask })];
+    case 'Transformer':
+      return [m.forward(inp.src, inp.tgt, { tgtMask: inp.tgtMask, srcKeyPaddingMask: inp.srcKeyPaddingMask, memoryKeyPaddingMask: inp.srcKeyPaddingMask })];
   }
   throw new Error(`unknown kind ${c.kind}`);
 }
