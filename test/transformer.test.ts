@@ -120,6 +120,15 @@ describe('Transformer layers', () => {
     expect(l0).not.toBe(l1);
     expect(l0.toFlatArray()).toEqual(l1.toFlatArray());
     expect(l0).not.toBe(e.linear1.weight);
+    // clones keep the dtype, mode and frozen parameters of the prototype layer
+    const d64 = new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 }).double().eval();
+    d64.norm1.weight!.requiresGrad_(false);
+    const dec = new nn.TransformerDecoder(d64, 2);
+    const c = dec.layers[1] as any;
+    expect(c.linear1.weight.dtype).toBe('float64');
+    expect(c.training).toBe(false);
+    expect(c.norm1.weight.requiresGrad).toBe(false);
+    expect(c.norm2.weight.requiresGrad).toBe(true);
   });
 
   it('gradcheck (float64): pre-norm encoder layer with gelu and a decoder layer', () => {

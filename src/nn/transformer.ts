@@ -108,8 +108,8 @@ export class TransformerEncoderLayer extends Module {
     return x;
   }
 
-  /** A new layer with the same configuration and a copy of this one's parameters. */
-  clone(): TransformerEncoderLayer { return copyState(this, new TransformerEncoderLayer(this.dModel, this.nhead, this.options)); }
+  /** A new layer with the same configuration, dtype, mode and a copy of this one's parameters. */
+  clone(): TransformerEncoderLayer { return copyState(this, new TransformerEncoderLayer(this.dModel, this.nhead, { ...this.options, dtype: this.linear1.weight.dtype })); }
 
   override extraRepr(): string { return this.normFirst ? 'normFirst=true' : ''; }
 }
@@ -191,8 +191,8 @@ export class TransformerDecoderLayer extends Module {
     return x;
   }
 
-  /** A new layer with the same configuration and a copy of this one's parameters. */
-  clone(): TransformerDecoderLayer { return copyState(this, new TransformerDecoderLayer(this.dModel, this.nhead, this.options)); }
+  /** A new layer with the same configuration, dtype, mode and a copy of this one's parameters. */
+  clone(): TransformerDecoderLayer { return copyState(this, new TransformerDecoderLayer(this.dModel, this.nhead, { ...this.options, dtype: this.linear1.weight.dtype })); }
 
   override extraRepr(): string { return this.normFirst ? 'normFirst=true' : ''; }
 }
@@ -200,6 +200,8 @@ export class TransformerDecoderLayer extends Module {
 function copyState<M extends Module>(src: Module, dst: M): M {
   dst.loadStateDict(src.stateDict());
   dst.train(src.training);
+  const flags = src.parameters().map((p) => p.requiresGrad);
+  dst.parameters().forEach((p, i) => p.requiresGrad_(flags[i]));
   return dst;
 }
 
