@@ -1,5 +1,6 @@
 // The nn namespace: Module and Parameter, containers, layers, activations, normalisation, losses,
-// and the nn.functional and nn.init sub-namespaces.
+// recurrent layers, attention and transformer blocks, positional encodings, and the nn.functional
+// and nn.init sub-namespaces.
 export { Module, isModule } from './module';
 export type { StateDict, LoadResult, ToTarget, ForwardHook, ForwardPreHook } from './module';
 export { Parameter, isParameter } from './parameter';
@@ -23,3 +24,15 @@ export * as utils from '../optim/clip';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './conv';
 export type { ConvOptions, ConvTransposeOptions } from './conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './pooling';
+export { RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell } from './rnn';
+export type { RNNOptions, RNNMode } from './rnn';
+export { MultiheadAttention } from './attention';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention';
+export {
+  Transformer, TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, generateSquareSubsequentMask,
+} from './transformer';
+export { SinusoidalPositionalEncoding, LearnedPositionalEmbedding } from './positional';
+export type { PositionalEncodingOptions } from './positional';
+export type {
+  TransformerOptions, TransformerLayerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions,
+} from './transformer';
