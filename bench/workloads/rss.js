@@ -1,5 +1,7 @@
 // Workload `rss` (BENCHMARKS.md): peak resident memory of a fresh process that imports the package
 // and runs the `mlp` workload (setup from mlp.js, then STEPS train steps). Several processes; MiB.
+// Peak RSS is VmHWM of /proc/self/status (this process image only): getrusage's maxRSS is not
+// used because Linux carries the forking parent's peak across exec into the child's figure.
 'use strict';
 const { spawnSync } = require('child_process');
 const path = require('path');
@@ -12,7 +14,8 @@ const nr = require(${JSON.stringify(path.join(__dirname, '..', '..'))});
 const { setup } = require(${JSON.stringify(path.join(__dirname, 'mlp.js'))});
 const { batches, step } = setup(nr);
 for (let i = 0; i < ${STEPS}; i++) { const [x, y] = batches[i % batches.length]; nr.tidy(() => { step(x, y); }); }
-process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }));
+const hwm = /VmHWM:\\s*(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'));
+process.stdout.write(JSON.stringify({ maxRssKiB: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }));
 `;
 
 module.exports = {

@@ -1,5 +1,5 @@
 # PyTorch peer of bench/workloads/rss.js: peak resident memory of a fresh Python process that
-# imports torch and runs the mlp twin (mlp.setup, then STEPS train steps).
+# imports torch and runs the mlp twin (mlp.setup, then STEPS train steps). VmHWM, as in rss.js.
 import json
 import os
 import subprocess
@@ -16,7 +16,8 @@ from mlp import setup
 batches, step = setup()
 for i in range(%d):
     step(*batches[i %% len(batches)])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]
+print(int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 '''
 
 
