@@ -2,7 +2,9 @@
 // Per-kernel profile of one workload's step: wraps every function of the native addon to time it
 // (calls and milliseconds per step), so a step splits into native kernel time and the rest (JS
 // dispatch, autograd, allocation). Uses the workload's exported setup(nr) -> { batches, step }.
-//   node bench/profile_ops.js mlp|lenet|gpt [--threads N] [--steps 50]
+//   node bench/profile_ops.js mlp|lenet|gpt [--threads N] [--steps 50] [--trace copy]
+// --trace NAME also groups that native function's time by the JS call site (first frames outside
+// the backend).
 'use strict';
 const path = require('path');
 
@@ -10,6 +12,8 @@ const argv = process.argv.slice(2);
 const name = argv[0];
 const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? Number(argv[i + 1]) : d; };
 const threads = opt('--threads', 2), steps = opt('--steps', 50);
+const trace = argv.includes('--trace') ? argv[argv.indexOf('--trace') + 1] : null;
+const sites = new Map();
 const nr = require(path.join(__dirname, '..', 'dist', 'cjs', 'index.js'));
 const { native } = require(path.join(__dirname, '..', 'dist', 'cjs', 'backend', 'native.js'));
 nr.backend.setNumThreads(threads);
@@ -30,8 +34,15 @@ for (const k of Object.keys(addon)) {
     const t0 = process.hrtime.bigint();
     try { return f.apply(this, a); } finally {
       const s = stats.get(k) || { calls: 0, ns: 0n };
-      s.calls++; s.ns += process.hrtime.bigint() - t0;
+      const dt = process.hrtime.bigint() - t0;
+      s.calls++; s.ns += dt;
       stats.set(k, s);
+      if (k === trace) {
+        const frames = new Error().stack.split('\n').slice(2).filter((l) => !/backend[\\/]|profile_ops|ops[\\/]kernels/.test(l)).slice(0, 3)
+          .map((l) => l.trim().replace(/^at /, '').replace(/\(.*[\\/](dist[\\/]cjs[\\/]|bench[\\/])/, '(')).join(' < ');
+        const c = sites.get(frames) || { calls: 0, ns: 0n };
+        c.calls++; c.ns += dt; sites.set(frames, c);
+      }
     }
   };
   try { addon[k] = wrapped; } catch { /* read-only export */ }
@@ -47,3 +58,7 @@ const nativeMs = rows.reduce((s, r) => s + r[2], 0);
 console.log(`${name}, ${threads} threads: ${totalMs.toFixed(3)} ms/step (${(1000 / totalMs).toFixed(1)} steps/s); native calls ${nativeMs.toFixed(3)} ms (${(100 * nativeMs / totalMs).toFixed(0)}%), outside native ${(totalMs - nativeMs).toFixed(3)} ms; ${rows.reduce((s, r) => s + r[1], 0)} native calls/step`);
 console.log('native function'.padEnd(28) + 'calls/step'.padStart(11) + 'ms/step'.padStart(10) + '%step'.padStart(7));
 for (const [k, c, ms] of rows) console.log(k.padEnd(28) + c.toFixed(1).padStart(11) + ms.toFixed(3).padStart(10) + (100 * ms / totalMs).toFixed(1).padStart(7));
+if (trace) {
+  console.log(`\n${trace} by call site:`);
+  for (const [f, c] of [...sites.entries()].sort((a, b) => Number(b[1].ns - a[1].ns))) console.log(`${(Number(c.ns) / 1e6 / steps).toFixed(3).padStart(8)} ms/step ${(c.calls / steps).toFixed(1).padStart(5)} calls  ${f}`);
+}
