@@ -38,7 +38,7 @@ for (const k of Object.keys(addon)) {
       s.calls++; s.ns += dt;
       stats.set(k, s);
       if (k === trace) {
-        const frames = new Error().stack.split('\n').slice(2).filter((l) => !/backend[\\/]|profile_ops|ops[\\/]kernels/.test(l)).slice(0, 3)
+        const frames = new Error().stack.split('\n').slice(2).filter((l) => !/backend[\\/]|profile_ops|ops[\\/]kernels/.test(l)).slice(0, Number(process.env.PROFILE_FRAMES || 3))
           .map((l) => l.trim().replace(/^at /, '').replace(/\(.*[\\/](dist[\\/]cjs[\\/]|bench[\\/])/, '(')).join(' < ');
         const c = sites.get(frames) || { calls: 0, ns: 0n };
         c.calls++; c.ns += dt; sites.set(frames, c);
