@@ -23,6 +23,23 @@ function timeit(fn, { warmup = 2, samples = 9, minSampleMs = 40 } = {}) {
   return out;
 }
 
+/**
+ * Like timeit, but each call is pre() untimed, fn() timed, post() untimed (e.g. a forward pass
+ * before a timed backward). Returns the per-call milliseconds of fn in every sample.
+ */
+function timeitSplit(pre, fn, post, { warmup = 2, samples = 9, minSampleMs = 40 } = {}) {
+  const once = () => { pre(); const t0 = nowMs(); fn(); const t = nowMs() - t0; post(); return t; };
+  for (let i = 0; i < warmup; i++) once();
+  const inner = Math.max(1, Math.ceil(minSampleMs / Math.max(once(), 1e-3)));
+  const out = [];
+  for (let s = 0; s < samples; s++) {
+    let t = 0;
+    for (let i = 0; i < inner; i++) t += once();
+    out.push(t / inner);
+  }
+  return out;
+}
+
 function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
   const n = s.length;
@@ -34,4 +51,4 @@ function summarize(values, unit) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), unit };
 }
 
-module.exports = { nowMs, timeit, median, summarize };
+module.exports = { nowMs, timeit, timeitSplit, median, summarize };

@@ -20,5 +20,20 @@ def timeit(fn, warmup=2, samples=9, min_sample_ms=40):
     return out
 
 
+def timeit_split(pre, fn, post, warmup=2, samples=9, min_sample_ms=40):
+    """Like timeit, but each call is pre() untimed, fn() timed, post() untimed."""
+    def once():
+        pre()
+        t0 = time.perf_counter()
+        fn()
+        t = (time.perf_counter() - t0) * 1e3
+        post()
+        return t
+    for _ in range(warmup):
+        once()
+    inner = max(1, int(min_sample_ms / max(once(), 1e-3) + 0.999))
+    return [sum(once() for _ in range(inner)) / inner for _ in range(samples)]
+
+
 def summarize(values, unit):
     return {'median': statistics.median(values), 'min': min(values), 'max': max(values), 'unit': unit}
