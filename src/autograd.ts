@@ -94,6 +94,10 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, grad);
+  // Gradient tensors that may be referenced from more than one place (the caller's seed, a gradient
+  // passed straight through a node, or one handed to several inputs): a leaf must copy those.
+  // Any other gradient is owned by the engine and a leaf may keep it as its .grad without a copy.
+  const shared = new Set<Tensor>([grad]);
   const retain = opts.retainGraph ?? opts.createGraph ?? false;
   withGrad(!!opts.createGraph, () => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -101,10 +105,12 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      g = t._runHooks(g);
+      const hooked = t._runHooks(g);
+      if (hooked !== g) shared.add(hooked);   // a hook may keep its own reference to what it returns
+      g = hooked;
       const node = t.gradFn;
-      if (!node) { t._accumulateGrad(g); continue; }
-      if (t._retainsGrad) t._accumulateGrad(g);
+      if (!node) { t._accumulateGrad(g, !shared.has(g)); continue; }
+      if (t._retainsGrad) { t._accumulateGrad(g, false); shared.add(g); }
       const ins = node.apply(g);
       if (!retain) node.release();
       for (let j = 0; j < node.inputs.length; j++) {
@@ -113,6 +119,7 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
         if (gx.shape.length !== x.shape.length || gx.shape.some((d, i) => d !== x.shape[i])) {
           throw new Error(`backward: ${node.name} returned a gradient of shape [${gx.shape}] for an input of shape [${x.shape}]`);
         }
+        if (gx === g || ins.indexOf(gx) !== j || shared.has(gx)) shared.add(gx);
         const prev = grads.get(x);
         grads.set(x, prev ? prev.add(gx) : gx);
       }

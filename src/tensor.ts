@@ -278,13 +278,21 @@ export class Tensor {
     return g;
   }
 
-  _accumulateGrad(g: Tensor): void {
-    if (g.dtype !== this.dtype) g = g.to(this.dtype);
+  /**
+   * Adds g into .grad. `owned`: the autograd engine holds the only reference to g, so the first
+   * gradient may be kept as .grad without a copy (when g is a plain contiguous tensor whose storage
+   * no other view shares), as PyTorch's AccumulateGrad steals an unshared gradient.
+   */
+  _accumulateGrad(g: Tensor, owned = false): void {
+    if (g.dtype !== this.dtype) { g = g.to(this.dtype); owned = true; }
     if (this.grad && !isGradEnabled()) {
       this.grad.add_(g);   // in place, like PyTorch's AccumulateGrad
       return;
     }
-    // First gradient (or createGraph): a private copy, since g may be shared with other leaves.
+    const steal = !this.grad && owned && !isGradEnabled() && !g._disposed && g.storage.refs === 1 && g.offset === 0 &&
+      g.isContiguous() && g.numel() * ITEMSIZE[g.dtype] === g.storage.nbytes && g.storage !== this.storage && !g.requiresGrad;
+    if (steal) { g._kept = true; this.grad = g; return; }
+    // Otherwise a private copy, since g may be shared with other leaves or views.
     const fresh = this.grad ? this.grad.add(g) : g.clone();
     fresh._kept = true;
     this.grad = fresh;

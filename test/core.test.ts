@@ -63,3 +63,20 @@ describe('views and ops', () => {
     expect(() => a.add(1)).toThrow(/disposed/);
   });
 });
+
+describe('gradient ownership', () => {
+  it('leaves never share a .grad tensor, and accumulation stays correct', () => {
+    const a = nr.ones([3], { requiresGrad: true }), b = nr.ones([3], { requiresGrad: true });
+    a.add(b).sum().backward();            // add passes the same gradient object to both inputs
+    expect(a.grad).not.toBe(b.grad);
+    nr.noGrad(() => a.grad!.mul_(5));
+    expect(b.grad!.toArray()).toEqual([1, 1, 1]);
+    const w = nr.ones([2, 2], { requiresGrad: true });
+    const seed = nr.ones([2, 2]);
+    w.mul(1).backward(seed);             // the caller's seed gradient must not become .grad
+    expect(w.grad).not.toBe(seed);
+    w.mul(3).sum().backward();
+    expect(w.grad!.toArray()).toEqual([[4, 4], [4, 4]]);
+    expect(seed.toArray()).toEqual([[1, 1], [1, 1]]);
+  });
+});
