@@ -30,38 +30,39 @@ Conv2dShape read_shape(ArgReader& r, const View& a, const View& wv, const View& 
 
 }  // namespace
 
-// conv2d(x, w, y) args: geometry, xView, wView, yView
-NR_BINDING(conv2dForward) {
-  ArgReader r(info, "conv2d");
-  // views come after the geometry in the block; read geometry first into a temp reader order
-  ArgReader v(info, "conv2d");
-  for (int i = 0; i < 16; ++i) v.num();
-  View x = v.view(0), w = v.view(1), y = v.view(2);
-  Conv2dShape s = read_shape(r, x, w, y);
-  conv2d_forward(s, x, w, y);
+// The three entry points share one shape: geometry (16 numbers), then three views. `role` says which
+// view is the input-side (N,C,H,W) tensor, which the weight and which the output-side (N,K,P,Q).
+enum class Role { kForward, kBackwardInput, kBackwardWeight };
+
+static Napi::Value run_conv(const Napi::CallbackInfo& info, const char* name, Role role) {
+  ArgReader geo(info, name), views(info, name);
+  for (int i = 0; i < 16; ++i) views.num();   // the views follow the geometry in the argument block
+  View v0 = views.view(0), v1 = views.view(1), v2 = views.view(2);
+  switch (role) {
+    case Role::kForward: {            // (x, w, y)
+      Conv2dShape s = read_shape(geo, v0, v1, v2);
+      conv2d_forward(s, v0, v1, v2);
+      break;
+    }
+    case Role::kBackwardInput: {      // (gy, w, gx)
+      Conv2dShape s = read_shape(geo, v2, v1, v0);
+      conv2d_backward_input(s, v0, v1, v2);
+      break;
+    }
+    case Role::kBackwardWeight: {     // (gy, x, gw)
+      Conv2dShape s = read_shape(geo, v1, v2, v0);
+      conv2d_backward_weight(s, v0, v1, v2);
+      break;
+    }
+  }
   return info.Env().Undefined();
 }
 
+// conv2dForward(x, w, y) args: geometry, xView, wView, yView
+NR_BINDING(conv2dForward) { return run_conv(info, "conv2d", Role::kForward); }
 // conv2dBackwardInput(gy, w, gx) args: geometry, gyView, wView, gxView
-NR_BINDING(conv2dBackwardInput) {
-  ArgReader r(info, "conv2d backward (input)");
-  ArgReader v(info, "conv2d backward (input)");
-  for (int i = 0; i < 16; ++i) v.num();
-  View gy = v.view(0), w = v.view(1), gx = v.view(2);
-  Conv2dShape s = read_shape(r, gx, w, gy);
-  conv2d_backward_input(s, gy, w, gx);
-  return info.Env().Undefined();
-}
-
+NR_BINDING(conv2dBackwardInput) { return run_conv(info, "conv2d backward (input)", Role::kBackwardInput); }
 // conv2dBackwardWeight(gy, x, gw) args: geometry, gyView, xView, gwView
-NR_BINDING(conv2dBackwardWeight) {
-  ArgReader r(info, "conv2d backward (weight)");
-  ArgReader v(info, "conv2d backward (weight)");
-  for (int i = 0; i < 16; ++i) v.num();
-  View gy = v.view(0), x = v.view(1), gw = v.view(2);
-  Conv2dShape s = read_shape(r, x, gw, gy);
-  conv2d_backward_weight(s, gy, x, gw);
-  return info.Env().Undefined();
-}
+NR_BINDING(conv2dBackwardWeight) { return run_conv(info, "conv2d backward (weight)", Role::kBackwardWeight); }
 
 }  // namespace nr
