@@ -14,6 +14,7 @@
       "cflags": ["-O3", "-fvisibility=hidden", "-pthread"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fvisibility=hidden", "-fno-math-errno", "-pthread"],
       "ldflags": ["-pthread"],
+      "conditions": [["OS=='linux'", { "libraries": ["-ldl"] }]],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

@@ -48,5 +48,7 @@ export { conv1d, conv2d, convTranspose1d, convTranspose2d } from './ops/conv';
 export { maxPool1d, maxPool2d, maxPool2dWithIndices, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from './ops/pool';
 export { pad } from './ops/pad';
 export { scaledDotProductAttention } from './ops/attention';
+export * as nn from './nn';
 export * as optim from './optim/index';
 export * as nnUtils from './optim/clip';
+export * as cuda from './backend/cuda';

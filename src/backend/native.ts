@@ -12,6 +12,7 @@ export interface NativeAddon {
   free(buf: ArrayBuffer, external: boolean): void;
   hostBytesInUse(): number;
   externalBuffers(): boolean;
+  cudaInfo(): import('./cuda').CudaInfo;
   [name: string]: any;
 }
 

@@ -1,0 +1,156 @@
+/* neurona CUDA backend: the C ABI of libneurona_cuda.so.
+ *
+ * The core addon loads this library with dlopen on first use of a 'cuda' device and resolves the
+ * symbols below with dlsym (see native/runtime/cuda_loader.cc); nothing else is exported.
+ * Rules for every function:
+ *   - returns an nrc_status; on failure a message is kept in a thread-local string that
+ *     nrc_last_error() returns (valid until the next failing call on the same thread);
+ *   - never aborts, never throws; invalid arguments give NRC_ERR_INVALID_ARG, a shape or dtype a
+ *     kernel does not handle gives NRC_ERR_UNSUPPORTED;
+ *   - kernels run asynchronously on the library's stream (one per device); nrc_sync() waits for
+ *     them and reports errors found on the device (e.g. an out-of-range embedding index);
+ *   - device pointers come from nrc_malloc; sizes are element counts unless named *_bytes;
+ *     matrices are row-major, strides (ld*) in elements.
+ */
+#ifndef NEURONA_CUDA_H
+#define NEURONA_CUDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define NRC_API __declspec(dllexport)
+#else
+#define NRC_API __attribute__((visibility("default")))
+#endif
+
+/* Bumped whenever a signature below changes; the loader refuses a library with another version. */
+#define NRC_API_VERSION 1
+
+typedef enum {
+  NRC_OK = 0,
+  NRC_ERR_NO_DRIVER = 1,       /* libcuda.so.1 not found / not loadable */
+  NRC_ERR_DRIVER_TOO_OLD = 2,  /* driver older than the runtime this library was built with */
+  NRC_ERR_NO_DEVICE = 3,       /* driver present but no usable device */
+  NRC_ERR_NOT_INITIALIZED = 4, /* nrc_init was not called or failed */
+  NRC_ERR_INVALID_ARG = 5,
+  NRC_ERR_UNSUPPORTED = 6,     /* shape/dtype/arch this build does not handle */
+  NRC_ERR_OUT_OF_MEMORY = 7,
+  NRC_ERR_CUDA = 8,            /* any other CUDA runtime error (message has the details) */
+  NRC_ERR_DEVICE_ASSERT = 9    /* a kernel flagged bad input (reported by nrc_sync) */
+} nrc_status;
+
+typedef enum { NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2 } nrc_dtype;
+
+typedef struct {
+  char name[256];
+  int cc_major, cc_minor;
+  uint64_t total_memory; /* bytes */
+  int multiprocessors;
+  int l2_bytes;
+  int smem_per_block_optin; /* bytes */
+} nrc_device_info;
+
+/* ---- library, driver and devices ---- */
+NRC_API int nrc_api_version(void);
+NRC_API int nrc_runtime_version(void);       /* CUDA runtime version built in, e.g. 13000 */
+NRC_API const char* nrc_build_archs(void);   /* e.g. "75;80;86;89;90a" */
+NRC_API const char* nrc_last_error(void);
+/* Initialises the runtime: classifies a missing driver / old driver / no device. Idempotent. */
+NRC_API nrc_status nrc_init(void);
+NRC_API nrc_status nrc_driver_version(int* version); /* 0 when no driver */
+NRC_API nrc_status nrc_device_count(int* count);
+NRC_API nrc_status nrc_device_get_info(int device, nrc_device_info* info);
+NRC_API nrc_status nrc_set_device(int device);       /* current device of the calling thread */
+
+/* ---- memory: a caching, stream-ordered allocator on the library's stream ---- */
+NRC_API nrc_status nrc_malloc(void** ptr, size_t bytes);
+NRC_API nrc_status nrc_free(void* ptr);
+NRC_API nrc_status nrc_memory_stats(uint64_t* in_use_bytes, uint64_t* reserved_bytes);
+NRC_API nrc_status nrc_empty_cache(void); /* synchronises, then returns cached blocks to the driver */
+NRC_API nrc_status nrc_memcpy_h2d(void* dst, const void* src, size_t bytes); /* synchronous */
+NRC_API nrc_status nrc_memcpy_d2h(void* dst, const void* src, size_t bytes); /* synchronous */
+NRC_API nrc_status nrc_memcpy_d2d(void* dst, const void* src, size_t bytes); /* stream-ordered */
+NRC_API nrc_status nrc_sync(void);
+
+/* ---- elementwise (contiguous, n elements) ---- */
+typedef enum { NRC_ADD = 0, NRC_SUB = 1, NRC_MUL = 2, NRC_DIV = 3 } nrc_binary_op;
+typedef enum {
+  NRC_RELU = 0, NRC_GELU_TANH = 1, NRC_SILU = 2, NRC_EXP = 3, NRC_NEG = 4, NRC_TANH = 5, NRC_SIGMOID = 6
+} nrc_unary_op;
+NRC_API nrc_status nrc_fill(nrc_dtype dt, void* out, size_t n, float value);
+/* out = a op b; all three of dtype dt, same n. */
+NRC_API nrc_status nrc_binary(nrc_binary_op op, nrc_dtype dt, const void* a, const void* b, void* out, size_t n);
+NRC_API nrc_status nrc_unary(nrc_unary_op op, nrc_dtype dt, const void* x, void* out, size_t n);
+/* out = alpha * x + y (axpby-style fused update used by optimisers and gradient accumulation) */
+NRC_API nrc_status nrc_axpy(nrc_dtype dt, float alpha, const void* x, void* y, size_t n);
+NRC_API nrc_status nrc_cast(nrc_dtype src_dt, const void* src, nrc_dtype dst_dt, void* dst, size_t n);
+
+/* ---- reductions (fp32 accumulation, fp32 output) ---- */
+/* x is (rows, cols) contiguous; out[r] = sum_c x[r, c] (out is float32, rows elements). */
+NRC_API nrc_status nrc_sum_rows(nrc_dtype dt, const void* x, float* out, size_t rows, size_t cols);
+/* out[0] = sum of all n elements (deterministic two-pass tree). */
+NRC_API nrc_status nrc_sum_all(nrc_dtype dt, const void* x, float* out, size_t n);
+
+/* ---- softmax and cross-entropy over the last dim of a (rows, cols) contiguous tensor ---- */
+NRC_API nrc_status nrc_softmax(nrc_dtype dt, const void* x, void* y, size_t rows, size_t cols);
+/* logits (rows, V); targets int32 (rows), -100 = ignore; losses float32 (rows).
+ * dlogits (rows, V, dtype dt) may be NULL; when given, dlogits = (softmax - onehot) * dloss_scale
+ * (e.g. 1/valid_rows for a mean loss), 0 for ignored rows. Targets outside [0, V) are flagged
+ * and reported by the next nrc_sync. */
+NRC_API nrc_status nrc_cross_entropy(nrc_dtype dt, const void* logits, const int32_t* targets, float* losses,
+                                     void* dlogits, float dloss_scale, size_t rows, size_t V);
+
+/* ---- layernorm over the last dim: x (rows, C); weight, bias (C) float32 ---- */
+/* mean, rstd (rows) float32 are saved for the backward pass (may be NULL when not needed). */
+NRC_API nrc_status nrc_layernorm_fwd(nrc_dtype dt, const void* x, const float* weight, const float* bias,
+                                     void* y, float* mean, float* rstd, size_t rows, size_t C, float eps);
+/* dx (rows, C, dtype dt) is overwritten; dweight, dbias (C, float32) are accumulated into (+=). */
+NRC_API nrc_status nrc_layernorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight,
+                                     const float* mean, const float* rstd, void* dx, float* dweight,
+                                     float* dbias, size_t rows, size_t C);
+
+/* ---- embedding: table (V, C), idx int32 (n), out (n, C) ---- */
+NRC_API nrc_status nrc_embedding_fwd(nrc_dtype dt, const void* table, const int32_t* idx, void* out,
+                                     size_t n, size_t V, size_t C);
+/* dtable (V, C) float32 += scatter of dout (n, C) (atomic adds). */
+NRC_API nrc_status nrc_embedding_bwd(nrc_dtype dt, const void* dout, const int32_t* idx, float* dtable,
+                                     size_t n, size_t V, size_t C);
+
+/* ---- fused AdamW: one pass over fp32 master params, grads of dtype grad_dt ----
+ * m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; p -= lr * (mhat/(sqrt(vhat)+eps) + wd*p), with
+ * g = grad * grad_scale (grad_scale = 1/loss_scale for mixed precision), bias corrections from
+ * step (>= 1). param_lp (NULL or n elements of dtype lp_dt) receives a low-precision copy. */
+NRC_API nrc_status nrc_adamw(float* param, const void* grad, nrc_dtype grad_dt, float* m, float* v, size_t n,
+                             float lr, float beta1, float beta2, float eps, float weight_decay, int step,
+                             float grad_scale, void* param_lp, nrc_dtype lp_dt);
+
+/* ---- GEMM: C (M,N) = alpha * op(A) @ op(B) + beta * C ----
+ * op(A) is (M,K): A is stored (M,K) with row stride lda, or (K,M) when trans_a.
+ * op(B) is (K,N): B is stored (K,N) with row stride ldb, or (N,K) when trans_b (a Linear weight).
+ * A, B, C share dtype dt; accumulation is fp32. bf16/fp16 use tensor cores (wgmma on sm_90a,
+ * mma.sync on sm_80+); fp32 uses SIMT FMA, or tf32 tensor cores when allow_tf32 is set. */
+NRC_API nrc_status nrc_gemm(nrc_dtype dt, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                            const void* A, int lda, const void* B, int ldb, float beta, void* C, int ldc,
+                            int allow_tf32);
+
+/* ---- flash attention (bf16/fp16, fp32 accumulation, head dim 64 or 128) ----
+ * q (B,H,Nq,D), k and v (B,H,Nk,D), out (B,H,Nq,D) addressed by element strides for batch, head
+ * and sequence (the last dim is contiguous), so (B,N,H,D) storage works too. lse (B,H,Nq) float32
+ * receives the log-sum-exp of each query row (natural log, scaled scores) and may be NULL.
+ * causal: query i sees keys j <= i + (Nk - Nq) (bottom-right aligned, as in flash-attn). */
+typedef struct {
+  int64_t batch, head, seq;
+} nrc_strides;
+NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                                      const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
+                                      int B, int H, int Nq, int Nk, int D, float scale, int causal);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NEURONA_CUDA_H */

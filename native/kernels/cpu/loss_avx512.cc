@@ -1,0 +1,22 @@
+// Contiguous float32 cross-entropy row kernels compiled for AVX512 (see loss_simd.inc).
+#include <cstdint>
+#include "nr/kernels/loss.h"
+#include "simd/target.h"
+
+namespace nr {
+#if NR_X86
+NR_PRAGMA_AVX512
+namespace avx512 {
+namespace {
+#include "loss_simd.inc"
+}  // namespace
+}  // namespace avx512
+NR_PRAGMA_END
+const LossF32* loss_f32_avx512() {
+  static const LossF32 t = {avx512::row_lse_f32, avx512::row_scaled_softmax_f32};
+  return &t;
+}
+#else
+const LossF32* loss_f32_avx512() { return nullptr; }
+#endif
+}  // namespace nr
