@@ -245,8 +245,11 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     if (nt == 1 || ntasks == 1) {
       for (int64_t t = 0; t < ntasks; ++t) run_task(t);
     } else {
-      parallel_for(ntasks, 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) run_task(t);
+      // One pool job per thread; each pulls single tasks from a shared counter, in order, so the
+      // load balances to the last task (the pool's own chunks would be several tasks wide).
+      std::atomic<int64_t> next{0};
+      parallel_for(std::min<int64_t>(nt, ntasks), 1, [&](int64_t, int64_t) {
+        for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) run_task(t);
       });
     }
   }
