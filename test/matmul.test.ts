@@ -75,6 +75,7 @@ describe('fast GEMM kernels match the reference kernel', () => {
     [[], [], 97, 40, 67, { trans: true }, {}],
     [[], [], 13, 600, 700, {}, {}],         // several depth blocks and column slabs
     [[], [], 40, 700, 90, { trans: true }, { trans: true }],
+    [[], [], 3, 100000, 5, { trans: true }, {}],   // very deep: split into depth chunks
     [[], [], 29, 40, 37, { rows0: true }, {}],   // broadcast rows (stride 0) in A and in B
     [[], [], 29, 40, 37, { rows0: true, step: true }, { rows0: true }],
     [[], [], 5, 0, 7, {}, {}],              // K = 0: zeros

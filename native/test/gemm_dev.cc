@@ -85,6 +85,7 @@ static int check() {
     }
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.5, 2, false);
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.0, 2, false);
+    fails += !check_one<float>(rng, 3, 5, 100000, true, false, 1, 1.0, 0.5, 1, false, true);   // depth chunks
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.5, 2, false, true);
   }
   // sgemm/dgemm entry points (used by other kernels), single-threaded and threaded, strided C.

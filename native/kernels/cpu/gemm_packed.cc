@@ -117,9 +117,22 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     return;
   }
   const int64_t MR = kr.mr, NR = kr.nr;
+  const int64_t kc_nom = g_gemm_tuning.kc > 0 ? g_gemm_tuning.kc : kr.kc;
+
+  // A slab packs all of K, so a very deep product is split into depth chunks that each keep at
+  // least two packed panels under kMaxPackedBytes (bounded memory for any K); later chunks
+  // accumulate into C.
+  const int64_t k_max = std::max<int64_t>(kc_nom, kMaxPackedBytes / (2 * NR * (int64_t)sizeof(T)) / kc_nom * kc_nom);
+  if (K > k_max) {
+    for (int64_t k0 = 0; k0 < K; k0 += k_max) {
+      const int64_t kk = std::min(k_max, K - k0);
+      gemm_packed<T>(kr, M, N, kk, alpha, a + k0 * a_cs, a_rs, a_cs, b + k0 * b_rs, b_rs, b_cs,
+                     k0 == 0 ? beta : T(1), c, c_rs, c_cs, k0 == 0 ? bias : nullptr, threaded);
+    }
+    return;
+  }
 
   // Depth blocks of (nearly) equal size, a multiple of 8 so packed rows stay aligned.
-  const int64_t kc_nom = g_gemm_tuning.kc > 0 ? g_gemm_tuning.kc : kr.kc;
   const int64_t mc_nom = g_gemm_tuning.mc > 0 ? g_gemm_tuning.mc : kr.mc;
   const int64_t nkb = ceil_div(K, kc_nom);
   const int64_t KC = std::min<int64_t>(round_up(ceil_div(K, nkb), 8), K);
