@@ -146,7 +146,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
 
   int nt = threaded ? num_threads() : 1;
   const double flops = 2.0 * (double)M * (double)N * (double)K;
-  if (flops < 4e5) nt = 1;
+  if (flops < 1.5e6) nt = 1;  // a few microseconds of work: not worth waking a thread
 
   // A with contiguous rows is read in place by the microkernel (row-major A panels); any other
   // layout (transposed views, general strides) is packed k-major per task.
