@@ -75,6 +75,7 @@ describe('fast GEMM kernels match the reference kernel', () => {
     [[], [], 97, 40, 67, { trans: true }, {}],
     [[], [], 13, 600, 700, {}, {}],         // several depth blocks and column slabs
     [[], [], 40, 700, 90, { trans: true }, { trans: true }],
+    [[], [], 3, 100000, 5, { trans: true }, {}],   // very deep: split into depth chunks
     [[], [], 29, 40, 37, { rows0: true }, {}],   // broadcast rows (stride 0) in A and in B
     [[], [], 29, 40, 37, { rows0: true, step: true }, { rows0: true }],
     [[], [], 5, 0, 7, {}, {}],              // K = 0: zeros
@@ -127,11 +128,21 @@ describe('fast GEMM kernels match the reference kernel', () => {
     nr.backend.setKernelLevel('ref');
     const refLin = nr.linear(x, w, bias).toFlatArray();
     const refAdd = nr.addmm(inp, x, w.t(), { beta: 0.5, alpha: -2 }).toFlatArray();
+    const refRow = nr.addmm(bias, x, w.t(), { alpha: 3 }).toFlatArray();          // bias fused in the kernel
+    const strided = nr.randn([38]).slice(0, 0, undefined, 2);                        // non-contiguous bias
+    const refStrided = nr.linear(x, w, strided).toFlatArray();
     for (const level of levels) {
       nr.backend.setKernelLevel(level);
       expect(maxAbsDiff(nr.linear(x, w, bias).toFlatArray(), refLin)).toBeLessThan(1e-4);
       expect(maxAbsDiff(nr.addmm(inp, x, w.t(), { beta: 0.5, alpha: -2 }).toFlatArray(), refAdd)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(nr.addmm(bias, x, w.t(), { alpha: 3 }).toFlatArray(), refRow)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(nr.addmm(bias.reshape([1, 19]), x, w.t(), { alpha: 3 }).toFlatArray(), refRow)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(nr.linear(x, w, strided).toFlatArray(), refStrided)).toBeLessThan(1e-4);
+      // one row / one column of C (GEMV path) with a bias
+      expect(maxAbsDiff(nr.linear(x.narrow(0, 0, 1), w, bias).toFlatArray(), refLin.slice(0, 19))).toBeLessThan(1e-4);
     }
+    const one = nr.linear(x, w.narrow(0, 0, 1), bias.narrow(0, 0, 1)).toFlatArray();
+    expect(maxAbsDiff(one, Array.from({ length: 37 }, (_, i) => refLin[i * 19]))).toBeLessThan(1e-4);
     nr.backend.setKernelLevel(initialLevel);
     // linear(x, w, b) == x·wᵀ + b, computed with other ops
     const other = x.matmul(w.t()).add(bias).toFlatArray();
@@ -305,6 +316,8 @@ describe('gradients (float64 finite differences)', () => {
     gradcheck((i, a, b) => nr.addmm(i, a, b), [rand64([2, 3]), rand64([2, 4]), rand64([4, 3])]);
     gradcheck((i, a, b) => nr.addmm(i, a, b, { beta: 0.5, alpha: -1.5 }), [rand64([3]), rand64([2, 4]), rand64([4, 3])]);
     gradcheck((i, a, b) => nr.addmm(i, a, b.transpose(0, 1), { beta: 2 }), [rand64([2, 1]), rand64([2, 4]), rand64([3, 4])]);
+    gradcheck((i, a, b) => nr.addmm(i, a, b, { alpha: 0.5 }), [rand64([3]), rand64([2, 4]), rand64([4, 3])]);   // fused bias
+    gradcheck((i, a, b) => nr.addmm(i, a, b), [rand64([1, 3]), rand64([2, 4]), rand64([4, 3])]);
   });
   it('second derivatives through matmul (createGraph)', () => {
     nr.manualSeed(12);

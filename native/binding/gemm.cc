@@ -6,14 +6,17 @@
 
 namespace nr {
 
-// gemm(cBuf, aBuf, bBuf) args: alpha, beta, cView, aView, bView.
+// gemm(cBuf, aBuf, bBuf[, biasBuf]) args: alpha, beta, hasBias, cView, aView, bView[, biasView].
 // c is (batch..., M, N) and contiguous; a is (batch..., M, K); b is (batch..., K, N). The batch
 // dims are the same sizes for all three (JS expands broadcast operands with 0 strides).
-// beta == 0: c is write-only.
+// c = alpha * a·b + beta * c + bias; beta == 0: c is write-only; bias is (N) and contiguous.
 NR_BINDING(gemm) {
   ArgReader r(info, "matmul");
   const double alpha = r.num(), beta = r.num();
+  const bool has_bias = r.num() != 0;
   View c = r.view(0), a = r.view(1), b = r.view(2);
+  View bias;
+  if (has_bias) bias = r.view(3);
   Napi::Env env = info.Env();
   auto shapes = [&]() { return shape_str(a) + " and " + shape_str(b); };
   if (a.ndim < 2 || b.ndim != a.ndim || c.ndim != a.ndim)
@@ -29,12 +32,18 @@ NR_BINDING(gemm) {
     if (a.shape[d] != b.shape[d] || c.shape[d] != a.shape[d]) throw_range(env, "matmul: batch dims of " + shapes() + " and output " + shape_str(c) + " differ");
   if (c.shape[nb] != M || c.shape[nb + 1] != N) throw_range(env, "matmul: output " + shape_str(c) + " does not match " + shapes());
   if (!c.is_contiguous()) throw_range(env, "matmul: output must be contiguous");
+  if (has_bias) {
+    if (bias.dtype != c.dtype) throw_type(env, "matmul: bias dtype differs from the operands'");
+    if (bias.ndim != 1 || bias.shape[0] != N || !bias.is_contiguous())
+      throw_range(env, "matmul: bias " + shape_str(bias) + " must be contiguous with " + std::to_string(N) + " elements");
+  }
   // The output must not overlap an input (the kernel reads A and B while writing C).
   if (c.numel > 0) {
     const int64_t isz = dtype_size(c.dtype);
     const char* c_lo = c.data;
     const char* c_hi = c.data + c.numel * isz;
-    for (const View* v : {&a, &b}) {
+    for (const View* v : {&a, &b, &bias}) {
+      if (v == &bias && !has_bias) continue;
       if (v->numel == 0) continue;
       int64_t lo = 0, hi = 0;
       for (int d = 0; d < v->ndim; ++d) {
@@ -51,6 +60,7 @@ NR_BINDING(gemm) {
   p.dtype = a.dtype;
   p.M = M; p.N = N; p.K = K;
   p.alpha = alpha; p.beta = beta;
+  p.bias = has_bias ? bias.data : nullptr;
   p.a = a.data; p.a_rs = a.strides[nb]; p.a_cs = a.strides[nb + 1];
   p.b = b.data; p.b_rs = b.strides[nb]; p.b_cs = b.strides[nb + 1];
   p.c = c.data; p.c_rs = c.strides[nb]; p.c_cs = c.strides[nb + 1];

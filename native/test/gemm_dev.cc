@@ -20,11 +20,12 @@ using namespace nr;
 
 template <typename T>
 static bool check_one(std::mt19937& rng, int64_t M, int64_t N, int64_t K, bool ta, bool tb, int cstride,
-                      double alpha, double beta, int64_t batch, bool bcast) {
+                      double alpha, double beta, int64_t batch, bool bcast, bool with_bias = false) {
   std::uniform_real_distribution<double> u(-1, 1);
   // A stored as (batch, M, K) or transposed (batch, K, M); B likewise.
   int64_t nbA = bcast ? 1 : batch;
-  std::vector<T> A(nbA * M * K + 1), B(batch * K * N + 1), C(batch * M * N * cstride + 1), C2;
+  std::vector<T> A(nbA * M * K + 1), B(batch * K * N + 1), C(batch * M * N * cstride + 1), C2, bias(N + 1);
+  for (auto& v : bias) v = (T)u(rng);
   for (auto& v : A) v = (T)u(rng);
   for (auto& v : B) v = (T)u(rng);
   for (auto& v : C) v = (T)u(rng);
@@ -38,6 +39,7 @@ static bool check_one(std::mt19937& rng, int64_t M, int64_t N, int64_t K, bool t
   p.b = (const char*)B.data(); p.b_bs[0] = K * N;
   if (tb) { p.b_rs = 1; p.b_cs = K; } else { p.b_rs = N; p.b_cs = 1; }
   p.c_bs[0] = M * N * cstride; p.c_rs = N * cstride; p.c_cs = cstride;
+  if (with_bias) p.bias = (const char*)bias.data();
   p.c = (char*)C.data();
   gemm(p);
   p.c = (char*)C2.data();
@@ -70,19 +72,21 @@ static int check() {
         int cs = (M + N) % 5 == 0 ? 2 : 1;
         double beta = (M % 3) == 0 ? 0.0 : (M % 3 == 1 ? 1.0 : -0.5);
         double alpha = N % 2 ? 1.0 : 1.5;
-        fails += !check_one<float>(rng, M, N, K, ta, tb, cs, alpha, beta, 1 + (M % 2), M % 4 == 1);
-        fails += !check_one<double>(rng, M, N, K, tb, ta, cs, alpha, beta, 1 + (N % 2), N % 4 == 1);
+        fails += !check_one<float>(rng, M, N, K, ta, tb, cs, alpha, beta, 1 + (M % 2), M % 4 == 1, (M + 2 * N) % 3 == 0);
+        fails += !check_one<double>(rng, M, N, K, tb, ta, cs, alpha, beta, 1 + (N % 2), N % 4 == 1, (M + N) % 3 == 1);
         n += 2;
       }
     // Bigger shapes across block boundaries, all layouts.
     for (int t = 0; t < 4; ++t) {
       fails += !check_one<float>(rng, 301, 259, 801, t & 1, t & 2, 1, 1.0, t == 3 ? 0.5 : 0.0, 1, false);
       fails += !check_one<double>(rng, 97, 130, 600, t & 1, t & 2, 1, 1.0, 0.0, 2, false);
-      fails += !check_one<float>(rng, 128, 784, 256, t & 1, t & 2, 1, 1.0, 0.0, 1, false);
+      fails += !check_one<float>(rng, 128, 784, 256, t & 1, t & 2, 1, 1.0, 0.0, 1, false, t & 1);
       n += 3;
     }
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.5, 2, false);
     fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.0, 2, false);
+    fails += !check_one<float>(rng, 3, 5, 100000, true, false, 1, 1.0, 0.5, 1, false, true);   // depth chunks
+    fails += !check_one<float>(rng, 5, 7, 0, false, false, 1, 1.0, 0.5, 2, false, true);
   }
   // sgemm/dgemm entry points (used by other kernels), single-threaded and threaded, strided C.
   for (int threaded = 0; threaded < 2; ++threaded) {

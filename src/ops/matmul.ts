@@ -51,11 +51,19 @@ function expandBatch(o: Operand, batch: readonly number[]): [number[], number[]]
   return [shape, strides];
 }
 
-/** out (contiguous, (batch…, M, N)) = alpha * a·b + beta * out, no autograd. */
-function gemmInto(out: Tensor, a: Operand, b: Operand, batch: readonly number[], alpha: number, beta: number): void {
+/**
+ * out (contiguous, (batch…, M, N)) = alpha * a·b + beta * out (+ bias, a contiguous (N) tensor added
+ * to every row, fused into the kernel's store), no autograd.
+ */
+function gemmInto(out: Tensor, a: Operand, b: Operand, batch: readonly number[], alpha: number, beta: number, bias?: Tensor): void {
   const [ash, ast] = expandBatch(a, batch), [bsh, bst] = expandBatch(b, batch);
-  args().num(alpha).num(beta).view(out).view(a.t, ash, ast).view(b.t, bsh, bst);
-  native().gemm(out.storage.buf, a.t.storage.buf, b.t.storage.buf);
+  const w = args().num(alpha).num(beta).num(bias ? 1 : 0).view(out).view(a.t, ash, ast).view(b.t, bsh, bst);
+  if (bias) {
+    w.view(bias);
+    native().gemm(out.storage.buf, a.t.storage.buf, b.t.storage.buf, bias.storage.buf);
+  } else {
+    native().gemm(out.storage.buf, a.t.storage.buf, b.t.storage.buf);
+  }
 }
 
 // ---- checks ------------------------------------------------------------------------------------
@@ -244,8 +252,19 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpts
     return addmm(input.to('float32'), mat1.to('float32'), mat2.to('float32'), opts).to(mat1.dtype);
   }
   const out = Tensor.empty([n, p], mat1.dtype);
-  if (beta !== 0) out.copy_(input);
-  if (out.numel() > 0) gemmInto(out, asOperand(mat1), asOperand(mat2), [], alpha, beta);
+  if (out.numel() > 0) {
+    // A row-vector input with beta = 1 is a bias the kernel adds while storing C; otherwise the
+    // input is copied (broadcast) into C first and scaled by the kernel's beta.
+    const rowBias = beta === 1 && input.numel() === p && (input.ndim === 1 || (input.ndim === 2 && input.shape[0] === 1)) && input.isContiguous();
+    if (rowBias) {
+      const bias = input.ndim === 1 ? input : input.detach().reshape([p]);
+      gemmInto(out, asOperand(mat1), asOperand(mat2), [], alpha, 0, bias);
+      if (bias !== input) bias.dispose();
+    } else {
+      if (beta !== 0) out.copy_(input);
+      gemmInto(out, asOperand(mat1), asOperand(mat2), [], alpha, beta);
+    }
+  }
   const inShape = input.shape;
   return attach(out, 'addmm', [input, mat1, mat2], (g, [s1, s2]) => [
     input.requiresGrad ? sumToShape(beta === 1 ? g : g.mul(beta), inShape) : null,
@@ -284,8 +303,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 /** linear for a 2-D input (N, in): out (N, out) = x·Wᵀ (+ bias broadcast over rows). */
 function linear2d(x: Tensor, w: Tensor, bias: Tensor | null): Tensor {
   const out = Tensor.empty([x.shape[0], w.shape[0]], x.dtype);
-  if (bias) out.copy_(bias);
-  if (out.numel() > 0) gemmInto(out, asOperand(x), transposed(asOperand(w)), [], 1, bias ? 1 : 0);
+  if (out.numel() > 0) {
+    const b = bias && !bias.isContiguous() ? bias.detach().contiguous() : bias;
+    gemmInto(out, asOperand(x), transposed(asOperand(w)), [], 1, 0, b ?? undefined);
+    if (b && b !== bias) b.dispose();
+  }
   const inputs = bias ? [x, w, bias] : [x, w];
   return attach(out, 'linear', inputs, (g, [sx, sw]) => [
     x.requiresGrad ? mmCore('linear', g, sw) : null,

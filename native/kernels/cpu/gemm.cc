@@ -56,7 +56,7 @@ void gemm_float(const GemmParams& p, const GemmKernel<T>& kr) {
   auto one = [&](int64_t bi, bool threaded) {
     const BatchOffsets o = batch_offsets(p, bi);
     gemm_packed<T>(kr, p.M, p.N, p.K, alpha, a + o.a, p.a_rs, p.a_cs, b + o.b, p.b_rs, p.b_cs, beta,
-                   c + o.c, p.c_rs, p.c_cs, threaded);
+                   c + o.c, p.c_rs, p.c_cs, reinterpret_cast<const T*>(p.bias), threaded);
   };
   const double flops = 2.0 * (double)p.M * (double)p.N * (double)std::max<int64_t>(p.K, 1);
   const int nt = num_threads();
@@ -91,7 +91,9 @@ void gemm_int(const GemmParams& p) {
         uint64_t s = 0;
         for (int64_t k = 0; k < p.K; ++k) s += (uint64_t)a[k * p.a_cs] * (uint64_t)b[k * p.b_rs + j * p.b_cs];
         T& out = c[j * p.c_cs];
-        out = p.beta == 0 ? (T)(alpha * s) : (T)(alpha * s + beta * (uint64_t)out);
+        uint64_t v = p.beta == 0 ? alpha * s : alpha * s + beta * (uint64_t)out;
+        if (p.bias) v += (uint64_t)reinterpret_cast<const T*>(p.bias)[j];
+        out = (T)v;
       }
     }
   });
@@ -116,7 +118,7 @@ void gemm(const GemmParams& p) {
 namespace {
 template <typename T>
 void gemm_2d(int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
-             int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs, bool threaded) {
+             int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs, bool threaded, const T* bias) {
   const Isa isa = active_isa();
   if (isa == Isa::kRef) {
     GemmParams p;
@@ -125,22 +127,23 @@ void gemm_2d(int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t a_rs,
     p.a = reinterpret_cast<const char*>(a); p.a_rs = a_rs; p.a_cs = a_cs;
     p.b = reinterpret_cast<const char*>(b); p.b_rs = b_rs; p.b_cs = b_cs;
     p.c = reinterpret_cast<char*>(c); p.c_rs = c_rs; p.c_cs = c_cs;
+    p.bias = reinterpret_cast<const char*>(bias);
     return gemm_ref(p);
   }
-  gemm_packed<T>(*kernel_for<T>(isa), M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+  gemm_packed<T>(*kernel_for<T>(isa), M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, bias, threaded);
 }
 }  // namespace
 
 void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
            const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t c_rs, int64_t c_cs,
-           bool threaded) {
-  gemm_2d<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+           bool threaded, const float* bias) {
+  gemm_2d<float>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded, bias);
 }
 
 void dgemm(int64_t M, int64_t N, int64_t K, double alpha, const double* a, int64_t a_rs, int64_t a_cs,
            const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c, int64_t c_rs, int64_t c_cs,
-           bool threaded) {
-  gemm_2d<double>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded);
+           bool threaded, const double* bias) {
+  gemm_2d<double>(M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, threaded, bias);
 }
 
 }  // namespace nr

@@ -22,10 +22,10 @@ struct GemmKernel {
   // Packs one A panel (m <= mr rows, k columns) k-major.
   void (*pack_a)(T* dst, const T* a, int64_t rs, int64_t cs, int64_t m, int64_t k);
   // C tile (m <= mr rows, n <= nr columns; strides rs, cs) = alpha * (A panel · B panel over k)
-  // + beta * C (beta == 0: C is not read). lda > 0: A is read in place with row stride lda;
-  // lda == 0: a is a packed k-major panel.
+  // + beta * C (beta == 0: C is not read) + bias[j] (bias: n contiguous values, or null).
+  // lda > 0: A is read in place with row stride lda; lda == 0: a is a packed k-major panel.
   void (*micro)(int64_t k, const T* a, int64_t lda, const T* b, T* c, int64_t rs, int64_t cs,
-                int64_t m, int64_t n, T alpha, T beta);
+                int64_t m, int64_t n, T alpha, T beta, const T* bias);
   // y (m, stride ys) = alpha * A (m x k, strides rs, cs) · x (k, stride xs) + beta * y; used when
   // C has one row or one column.
   void (*gemv)(int64_t m, int64_t k, T alpha, const T* a, int64_t rs, int64_t cs, const T* x,
@@ -46,9 +46,10 @@ extern GemmTuning g_gemm_tuning;
 
 // One strided matrix product with the packed, cache-blocked, threaded driver.
 // A is (M,K), B is (K,N), C is (M,N); strides in elements. threads: how many pool threads it may use.
+// bias (N contiguous values, or null) is added to every row of C.
 template <typename T>
 void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha,
                  const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs,
-                 T beta, T* c, int64_t c_rs, int64_t c_cs, bool threaded);
+                 T beta, T* c, int64_t c_rs, int64_t c_cs, const T* bias, bool threaded);
 
 }  // namespace nr

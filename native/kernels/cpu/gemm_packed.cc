@@ -70,22 +70,24 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 // get its packing buffer (allocation failure), so no exception ever leaves a pool thread.
 template <typename T>
 void naive_rows(int64_t i_lo, int64_t i_hi, int64_t N, int64_t K, T alpha, const T* a, int64_t a_rs,
-                int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs) {
+                int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs, T beta, T* c, int64_t c_rs, int64_t c_cs,
+                const T* bias) {
   for (int64_t i = i_lo; i < i_hi; ++i)
     for (int64_t j = 0; j < N; ++j) {
       T s = 0;
       for (int64_t k = 0; k < K; ++k) s += a[i * a_rs + k * a_cs] * b[k * b_rs + j * b_cs];
       T& out = c[i * c_rs + j * c_cs];
-      out = beta == T(0) ? alpha * s : alpha * s + beta * out;
+      out = (beta == T(0) ? alpha * s : alpha * s + beta * out) + (bias ? bias[j] : T(0));
     }
 }
 
+// C = beta*C + bias (the K == 0 product).
 template <typename T>
-void scale_c(T* c, int64_t M, int64_t N, int64_t rs, int64_t cs, T beta) {
+void scale_c(T* c, int64_t M, int64_t N, int64_t rs, int64_t cs, T beta, const T* bias) {
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       T& v = c[i * rs + j * cs];
-      v = beta == T(0) ? T(0) : v * beta;
+      v = (beta == T(0) ? T(0) : v * beta) + (bias ? bias[j] : T(0));
     }
 }
 
@@ -94,9 +96,9 @@ void scale_c(T* c, int64_t M, int64_t N, int64_t rs, int64_t cs, T beta) {
 template <typename T>
 void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha,
                  const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs, int64_t b_cs,
-                 T beta, T* c, int64_t c_rs, int64_t c_cs, bool threaded) {
+                 T beta, T* c, int64_t c_rs, int64_t c_cs, const T* bias, bool threaded) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0) { scale_c(c, M, N, c_rs, c_cs, beta); return; }
+  if (K <= 0) { scale_c(c, M, N, c_rs, c_cs, beta, bias); return; }
   if (N == 1 || M == 1) {
     // One column of C: y = A·b;  one row of C: yᵀ = Bᵀ·aᵀ. Rows of y are split over threads.
     const bool col = N == 1;
@@ -107,15 +109,30 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     const int64_t xs = col ? b_rs : a_cs, ys = col ? c_rs : c_cs;
     auto rows = [&](int64_t i0, int64_t i1) {
       kr.gemv(i1 - i0, K, alpha, mat + i0 * rs, rs, cs, x, xs, beta, c + i0 * ys, ys);
+      if (bias)  // a column of C gets bias[0] in every row; a row of C gets bias[j]
+        for (int64_t i = i0; i < i1; ++i) c[i * ys] += col ? bias[0] : bias[i];
     };
     if (threaded && (double)m * (double)K > 1e5) parallel_for(m, std::max<int64_t>(16, (int64_t)(32768 / K)), rows);
     else rows(0, m);
     return;
   }
   const int64_t MR = kr.mr, NR = kr.nr;
+  const int64_t kc_nom = g_gemm_tuning.kc > 0 ? g_gemm_tuning.kc : kr.kc;
+
+  // A slab packs all of K, so a very deep product is split into depth chunks that each keep at
+  // least two packed panels under kMaxPackedBytes (bounded memory for any K); later chunks
+  // accumulate into C.
+  const int64_t k_max = std::max<int64_t>(kc_nom, kMaxPackedBytes / (2 * NR * (int64_t)sizeof(T)) / kc_nom * kc_nom);
+  if (K > k_max) {
+    for (int64_t k0 = 0; k0 < K; k0 += k_max) {
+      const int64_t kk = std::min(k_max, K - k0);
+      gemm_packed<T>(kr, M, N, kk, alpha, a + k0 * a_cs, a_rs, a_cs, b + k0 * b_rs, b_rs, b_cs,
+                     k0 == 0 ? beta : T(1), c, c_rs, c_cs, k0 == 0 ? bias : nullptr, threaded);
+    }
+    return;
+  }
 
   // Depth blocks of (nearly) equal size, a multiple of 8 so packed rows stay aligned.
-  const int64_t kc_nom = g_gemm_tuning.kc > 0 ? g_gemm_tuning.kc : kr.kc;
   const int64_t mc_nom = g_gemm_tuning.mc > 0 ? g_gemm_tuning.mc : kr.mc;
   const int64_t nkb = ceil_div(K, kc_nom);
   const int64_t KC = std::min<int64_t>(round_up(ceil_div(K, nkb), 8), K);
@@ -129,7 +146,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
 
   int nt = threaded ? num_threads() : 1;
   const double flops = 2.0 * (double)M * (double)N * (double)K;
-  if (flops < 4e5) nt = 1;
+  if (flops < 1.5e6) nt = 1;  // a few microseconds of work: not worth waking a thread
 
   // A with contiguous rows is read in place by the microkernel (row-major A panels); any other
   // layout (transposed views, general strides) is packed k-major per task.
@@ -204,7 +221,8 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
       T* apack = a_row_major ? nullptr : static_cast<T*>(tl_pack_a.get((size_t)(mc * KC) * sizeof(T) + 64));
       if (!a_row_major && !apack) {
         const int64_t jb = j0 + p_lo * NR, jn = std::min(N, j0 + p_hi * NR) - jb;
-        naive_rows<T>(i_lo, i_hi, jn, K, alpha, a, a_rs, a_cs, b + jb * b_cs, b_rs, b_cs, beta, c + jb * c_cs, c_rs, c_cs);
+        naive_rows<T>(i_lo, i_hi, jn, K, alpha, a, a_rs, a_cs, b + jb * b_cs, b_rs, b_cs, beta, c + jb * c_cs, c_rs, c_cs,
+                      bias ? bias + jb : nullptr);
         return;
       }
       for (int64_t kb = 0; kb < nkb; ++kb) {
@@ -229,7 +247,7 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
               wait_panel(kb, jp);
               const int64_t jj = j0 + jp * NR, n = std::min(NR, N - jj);
               kr.micro(kcb, ap, a_row_major ? a_rs : 0, bpack + (jp * nkb + kb) * KC * NR, cr + jj * c_cs,
-                       c_rs, c_cs, m, n, alpha, beta_k);
+                       c_rs, c_cs, m, n, alpha, beta_k, kb == 0 && bias ? bias + jj : nullptr);
             }
           }
         }
@@ -240,8 +258,11 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     if (nt == 1 || ntasks == 1) {
       for (int64_t t = 0; t < ntasks; ++t) run_task(t);
     } else {
-      parallel_for(ntasks, 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) run_task(t);
+      // One pool job per thread; each pulls single tasks from a shared counter, in order, so the
+      // load balances to the last task (the pool's own chunks would be several tasks wide).
+      std::atomic<int64_t> next{0};
+      parallel_for(std::min<int64_t>(nt, ntasks), 1, [&](int64_t, int64_t) {
+        for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) run_task(t);
       });
     }
   }
@@ -249,8 +270,8 @@ void gemm_packed(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
 }
 
 template void gemm_packed<float>(const GemmKernel<float>&, int64_t, int64_t, int64_t, float, const float*, int64_t, int64_t,
-                                 const float*, int64_t, int64_t, float, float*, int64_t, int64_t, bool);
+                                 const float*, int64_t, int64_t, float, float*, int64_t, int64_t, const float*, bool);
 template void gemm_packed<double>(const GemmKernel<double>&, int64_t, int64_t, int64_t, double, const double*, int64_t, int64_t,
-                                  const double*, int64_t, int64_t, double, double*, int64_t, int64_t, bool);
+                                  const double*, int64_t, int64_t, double, double*, int64_t, int64_t, const double*, bool);
 
 }  // namespace nr

@@ -38,7 +38,9 @@ void gemm_one(const GemmParams& p, const T* a, const T* b, T* c) {
       A s = 0;
       for (int64_t k = 0; k < p.K; ++k) s += (A)a[i * p.a_rs + k * p.a_cs] * (A)b[k * p.b_rs + j * p.b_cs];
       T& out = c[i * p.c_rs + j * p.c_cs];
-      out = p.beta == 0 ? (T)(alpha * s) : (T)(alpha * s + beta * (A)out);
+      A v = p.beta == 0 ? alpha * s : alpha * s + beta * (A)out;
+      if (p.bias) v += (A)reinterpret_cast<const T*>(p.bias)[j];
+      out = (T)v;
     }
 }
 

@@ -1,4 +1,5 @@
-// Batched strided matrix multiplication: C = alpha * A·B + beta * C for every batch index.
+// Batched strided matrix multiplication: C = alpha * A·B + beta * C (+ a bias row) for every batch
+// index.
 // A is (batch..., M, K), B is (batch..., K, N), C is (batch..., M, N). Every operand carries its own
 // element strides for every dim, so transposed views (row stride 1) and broadcast batch dims
 // (stride 0) need no copies: the fast kernels handle layouts while packing.
@@ -22,6 +23,9 @@ struct GemmParams {
   int64_t c_rs = 0, c_cs = 0;        // C[i][j] = c[i*c_rs + j*c_cs]; C never aliases A or B
   // beta == 0 means C is write-only (NaN/Inf already in C are not propagated), as in BLAS.
   double alpha = 1.0, beta = 0.0;
+  // Optional bias added to every row of every C: N contiguous values of the dtype (nullptr: none).
+  // C = alpha * A·B + beta * C + bias.
+  const char* bias = nullptr;
 
   int64_t batch_count() const {
     int64_t n = 1;
@@ -39,11 +43,12 @@ void gemm_ref(const GemmParams& p);
 // One strided product for other kernels (convolution, attention, ...): C (M,N) = alpha * A (M,K) ·
 // B (K,N) + beta * C, element strides per operand, at the active kernel level. threaded = false
 // runs on the calling thread only (for callers already inside a parallel_for).
+// bias: N contiguous values added to every row (or nullptr).
 void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float* a, int64_t a_rs, int64_t a_cs,
            const float* b, int64_t b_rs, int64_t b_cs, float beta, float* c, int64_t c_rs, int64_t c_cs,
-           bool threaded = true);
+           bool threaded = true, const float* bias = nullptr);
 void dgemm(int64_t M, int64_t N, int64_t K, double alpha, const double* a, int64_t a_rs, int64_t a_cs,
            const double* b, int64_t b_rs, int64_t b_cs, double beta, double* c, int64_t c_rs, int64_t c_cs,
-           bool threaded = true);
+           bool threaded = true, const double* bias = nullptr);
 
 }  // namespace nr
