@@ -1,0 +1,68 @@
+// Shared helpers for the example scripts: command-line flags (--smoke, --full, --epochs N, --out DIR,
+// --threads N), Fashion-MNIST loading as (N, 1, 28, 28) floats in [0, 1], the output folder, a
+// batch iterator for hand-written training loops, a timer, and temperature sampling from logits.
+// Every example requires the built package (../dist/cjs): run `npm run build:ts` first.
+const fs = require('fs');
+const path = require('path');
+const nr = require('../dist/cjs');
+
+const argv = process.argv.slice(2);
+/** Value of --name (true for a bare flag), or dflt when the flag is absent. */
+function arg(name, dflt) {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = argv[i + 1];
+  return v === undefined || v.startsWith('--') ? true : v;
+}
+const smoke = !!arg('smoke', false);
+const full = !!arg('full', false);
+if (arg('threads', null)) nr.backend.setNumThreads(Number(arg('threads')));
+
+/** The example's output folder (default examples/out/<name>, or --out DIR), created on demand. */
+function outDir(name) {
+  const dir = path.resolve(String(arg('out', path.join(__dirname, 'out', name))));
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Fashion-MNIST split as { x: (N, 1, 28, 28) float32 in [0, 1], y: (N,) int64 }; --full uses the whole set. */
+function fashion(split, limit) {
+  const { images, labels, root } = nr.data.fashionMnist({ source: full ? 'full' : 'sample', split, limit });
+  return { x: nr.data.toFloat(images).unsqueeze(1), y: labels.long(), root };
+}
+
+/** Shuffled (or ordered) mini-batches [x, y] of tensors; at most maxBatches of them (smoke runs). */
+function* batches(x, y, batchSize, { shuffle = true, maxBatches = Infinity } = {}) {
+  const n = x.shape[0];
+  const order = shuffle ? nr.randperm(n) : nr.arange(n).long();
+  for (let i = 0, b = 0; i < n && b < maxBatches; i += batchSize, b++) {
+    const idx = order.narrow(0, i, Math.min(batchSize, n - i));
+    yield [x.indexSelect(0, idx), y ? y.indexSelect(0, idx) : null];
+  }
+}
+
+/** Seconds since the script started, as a string. */
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
+/** Samples an index from a 1-D logits array at the given temperature (argmax when temperature is 0). */
+function sampleLogits(logits, temperature = 1) {
+  if (temperature <= 0) return logits.indexOf(Math.max(...logits));
+  const m = Math.max(...logits);
+  const p = logits.map((l) => Math.exp((l - m) / temperature));
+  let r = Math.random() * p.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < p.length; i++) { r -= p[i]; if (r <= 0) return i; }
+  return p.length - 1;
+}
+
+/** Fraction of rows of logits (N, C) whose argmax equals y (N,). */
+function accuracy(logits, y) {
+  return nr.noGrad(() => logits.argmax(1).eq(y).float().mean().item());
+}
+
+/** Runs an async main and exits with status 1 on error. */
+function run(main) {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}
+
+module.exports = { nr, arg, smoke, full, outDir, fashion, batches, elapsed, sampleLogits, accuracy, run };
