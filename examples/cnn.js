@@ -15,5 +15,5 @@ run(async () => {
     ...convBnRelu(1, c1), ...convBnRelu(c1, c1), new nn.MaxPool2d(2),     // (N, c1, 14, 14)
     ...convBnRelu(c1, c2), ...convBnRelu(c2, c2), new nn.MaxPool2d(2),    // (N, c2, 7, 7)
     new nn.Flatten(), new nn.Linear(c2 * 49, 128), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(128, 10));
-  await fitClassifier('cnn', model, { epochs: full ? 12 : 6, lr: 2e-3, batchSize: full ? 128 : 64, weightDecay: 1e-4 });
+  await fitClassifier('cnn', model, { epochs: full ? 10 : 6, lr: 2e-3, batchSize: full ? 128 : 64, weightDecay: 1e-4 });
 });
