@@ -41,6 +41,15 @@ function* batches(x, y, batchSize, { shuffle = true, maxBatches = Infinity } = {
   }
 }
 
+/** A seeded uniform [0, 1) generator (mulberry32) so batches and samples are reproducible. */
+let rngState = 0x9e3779b9;
+function random() {
+  rngState = (rngState + 0x6d2b79f5) | 0;
+  let t = Math.imul(rngState ^ (rngState >>> 15), 1 | rngState);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** Seconds since the script started, as a string. */
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -50,7 +59,7 @@ function sampleLogits(logits, temperature = 1) {
   if (temperature <= 0) return logits.indexOf(Math.max(...logits));
   const m = Math.max(...logits);
   const p = logits.map((l) => Math.exp((l - m) / temperature));
-  let r = Math.random() * p.reduce((a, b) => a + b, 0);
+  let r = random() * p.reduce((a, b) => a + b, 0);
   for (let i = 0; i < p.length; i++) { r -= p[i]; if (r <= 0) return i; }
   return p.length - 1;
 }
@@ -99,4 +108,27 @@ async function fitClassifier(name, model, { epochs, lr = 1e-3, batchSize = 64, w
   return acc;
 }
 
-module.exports = { fitClassifier, nr, arg, smoke, full, outDir, fashion, batches, elapsed, sampleLogits, accuracy, run };
+/**
+ * The character corpus examples/data/corpus.txt (the project's README and design notes): its vocabulary,
+ * encode/decode, the whole text as an int64 tensor, and batch(seqLen, batchSize) giving random windows
+ * x (B, L) and next-character targets y (B, L).
+ */
+function corpus() {
+  const text = fs.readFileSync(path.join(__dirname, 'data', 'corpus.txt'), 'utf8');
+  const chars = [...new Set(text)].sort();
+  const stoi = new Map(chars.map((c, i) => [c, i]));
+  const encode = (s) => [...s].map((c) => stoi.get(c) ?? 0);
+  const decode = (ids) => ids.map((i) => chars[i]).join('');
+  const ids = encode(text);
+  const all = nr.tensor(ids).long();
+  function batch(seqLen, batchSize) {
+    const starts = [];
+    for (let b = 0; b < batchSize; b++) starts.push(Math.floor(random() * (ids.length - seqLen - 1)));
+    const idx = nr.tensor(starts.map((s0) => Array.from({ length: seqLen + 1 }, (_, j) => s0 + j))).long(); // (B, L+1)
+    const win = all.index([idx]);
+    return [win.narrow(1, 0, seqLen), win.narrow(1, 1, seqLen)];
+  }
+  return { text, chars, vocab: chars.length, encode, decode, batch };
+}
+
+module.exports = { corpus, fitClassifier, nr, arg, smoke, full, outDir, fashion, batches, elapsed, sampleLogits, accuracy, run };
