@@ -2,9 +2,11 @@
 // --threads N), Fashion-MNIST loading as (N, 1, 28, 28) floats in [0, 1], the output folder, a
 // batch iterator for hand-written training loops, a timer, and temperature sampling from logits.
 // Every example requires the built package (../dist/cjs): run `npm run build:ts` first.
+// --smoke runs a few batches only (test/examples.test.ts runs every example that way).
 const fs = require('fs');
 const path = require('path');
-const nr = require('../dist/cjs');
+// NEURONA_EXAMPLES_LIB lets the smoke test point the examples at a fresh transpile of src/ instead of dist.
+const nr = require(process.env.NEURONA_EXAMPLES_LIB || '../dist/cjs');
 
 const argv = process.argv.slice(2);
 /** Value of --name (true for a bare flag), or dflt when the flag is absent. */
