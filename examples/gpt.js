@@ -4,7 +4,7 @@
 // LayerNorm and a linear head over the vocabulary. Trained on next-character prediction on
 // examples/data/corpus.txt (AdamW, warmup + cosine LR, clipping), then sampled autoregressively with
 // temperature and top-k over a sliding context window. Writes out/gpt/samples.txt.
-//   npm run example:gpt [-- --steps 400 --smoke]
+//   npm run example:gpt [-- --steps 400 --lr 1e-2 --batch 32 --dropout 0 --smoke]
 const fs = require('fs');
 const path = require('path');
 const { nr, arg, smoke, outDir, corpus, elapsed, sampleLogits, run } = require('./common');
@@ -17,7 +17,7 @@ class GPT extends nn.Module {
     this.tok = new nn.Embedding(vocab, dModel);
     this.pos = new nn.LearnedPositionalEmbedding(blockSize, dModel, { batchFirst: true });
     this.blocks = new nn.ModuleList(Array.from({ length: layers }, () => new nn.TransformerEncoderLayer(dModel, nhead, {
-      dimFeedforward: 4 * dModel, dropout: 0.1, activation: 'gelu', batchFirst: true, normFirst: true,
+      dimFeedforward: 4 * dModel, dropout: Number(arg('dropout', 0)), activation: 'gelu', batchFirst: true, normFirst: true,
     })));
     this.norm = new nn.LayerNorm(dModel);
     this.head = new nn.Linear(dModel, vocab);
@@ -50,11 +50,12 @@ function generate(model, c, prompt, n, temperature, k = 10) {
 run(async () => {
   nr.manualSeed(0);
   const c = corpus();
-  const steps = smoke ? 3 : Number(arg('steps', 400)), batchSize = 16;
+  const steps = smoke ? 3 : Number(arg('steps', 400)), batchSize = Number(arg('batch', 32));
   const model = new GPT(c.vocab);
-  const opt = new nr.optim.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.01 });
+  const peak = Number(arg('lr', 1e-2));
+  const opt = new nr.optim.AdamW(model.parameters(), { lr: peak, weightDecay: 0.01 });
   const warmup = Math.min(30, steps);
-  const lrAt = (s) => 3e-3 * (s <= warmup ? s / warmup : 0.5 * (1 + Math.cos(Math.PI * (s - warmup) / Math.max(1, steps - warmup))));
+  const lrAt = (s) => peak * (s <= warmup ? s / warmup : 0.5 * (1 + Math.cos(Math.PI * (s - warmup) / Math.max(1, steps - warmup))));
   console.log(`gpt: corpus of ${c.text.length} characters, vocabulary ${c.vocab}, ` +
     `${model.parameters().reduce((a, p) => a + p.numel(), 0)} parameters, context ${model.blockSize}, ${steps} steps of ${batchSize}`);
   let avg = null;
