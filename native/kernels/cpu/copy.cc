@@ -103,6 +103,24 @@ void copy_view(const View& dst, const View& src) {
   });
 }
 
+// Writes `count` copies of the ds-byte pattern: typed stores the compiler vectorises (the old
+// per-element memcpy ran at ~1 GB/s).
+static void fill_run(char* p, int64_t count, int64_t ds, const char* pattern) {
+  auto run = [&](auto tag) {
+    using U = decltype(tag);
+    U v;
+    std::memcpy(&v, pattern, sizeof(U));
+    U* q = reinterpret_cast<U*>(p);   // storage is at least element-aligned
+    for (int64_t i = 0; i < count; ++i) q[i] = v;
+  };
+  switch (ds) {
+    case 1: std::memset(p, pattern[0], (size_t)count); break;
+    case 2: run(uint16_t{}); break;
+    case 4: run(uint32_t{}); break;
+    default: run(uint64_t{}); break;
+  }
+}
+
 void fill_view(const View& dst, double value) {
   int64_t n = dst.numel;
   if (n == 0) return;
@@ -114,7 +132,7 @@ void fill_view(const View& dst, double value) {
     for (int i = 0; i < ds; ++i) zero = zero && pattern[i] == 0;
     parallel_for(n, kGrain * 4, [&](int64_t b, int64_t e) {
       if (zero) { std::memset(dst.data + b * ds, 0, (size_t)((e - b) * ds)); return; }
-      for (int64_t i = b; i < e; ++i) std::memcpy(dst.data + i * ds, pattern, (size_t)ds);
+      fill_run(dst.data + b * ds, e - b, ds, pattern);
     });
     return;
   }
