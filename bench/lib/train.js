@@ -15,4 +15,27 @@ function timeTrainSteps(nr, step, batches, { quick = false, warmup = 3, samples 
   return summarize(ms.map((t) => 1000 / t), 'steps/s');
 }
 
-module.exports = { timeTrainSteps };
+/** The step of a classifier workload: zeroGrad, cross-entropy of model(x) against y, backward, step. */
+function classifierStep(nr, model, opt) {
+  return (x, y) => {
+    opt.zeroGrad();
+    nr.nn.functional.crossEntropy(model.forward(x), y).backward();
+    opt.step();
+  };
+}
+
+/** A steps/s training workload module around setup(nr) -> { batches, step }. */
+function trainWorkload(name, setup, batch) {
+  return {
+    name,
+    unit: 'steps/s',
+    higherIsBetter: true,
+    setup,
+    run(ctx) {
+      const { batches, step } = setup(ctx.nr);
+      return { results: { 'train step': timeTrainSteps(ctx.nr, step, batches, { quick: ctx.quick }) }, meta: { threads: ctx.threads, batch } };
+    },
+  };
+}
+
+module.exports = { timeTrainSteps, classifierStep, trainWorkload };

@@ -2,7 +2,7 @@
 // conv 6→16 5×5, ReLU, maxpool 2, fc 400-120-84-10 with ReLU), batch 64 of 1×28×28,
 // cross-entropy, Adam (lr 1e-3), over 8 pre-made random batches. Steps per second.
 'use strict';
-const { timeTrainSteps } = require('../lib/train');
+const { classifierStep, trainWorkload } = require('../lib/train');
 
 /** Builds the model, optimizer, batches and the step function. */
 function setup(nr) {
@@ -14,22 +14,7 @@ function setup(nr) {
     new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const batches = Array.from({ length: 8 }, () => [nr.randn([64, 1, 28, 28]), nr.randint(0, 10, [64])]);
-  const step = (x, y) => {
-    opt.zeroGrad();
-    nn.functional.crossEntropy(model.forward(x), y).backward();
-    opt.step();
-  };
-  return { model, opt, batches, step };
+  return { model, opt, batches, step: classifierStep(nr, model, opt) };
 }
 
-module.exports = {
-  name: 'lenet',
-  unit: 'steps/s',
-  higherIsBetter: true,
-  setup,
-  run(ctx) {
-    const { nr } = ctx;
-    const { batches, step } = setup(nr);
-    return { results: { 'train step': timeTrainSteps(nr, step, batches, { quick: ctx.quick }) }, meta: { threads: ctx.threads, batch: 64 } };
-  },
-};
+module.exports = trainWorkload('lenet', setup, 64);

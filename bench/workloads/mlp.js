@@ -2,7 +2,7 @@
 // cross-entropy, Adam lr 1e-3, cycling over 8 pre-made random batches. Steps per second.
 // setup() is shared with the `rss` workload's child process.
 'use strict';
-const { timeTrainSteps } = require('../lib/train');
+const { classifierStep, trainWorkload } = require('../lib/train');
 
 /** Builds the model, optimizer, batches and the step function. */
 function setup(nr) {
@@ -11,22 +11,7 @@ function setup(nr) {
   const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const batches = Array.from({ length: 8 }, () => [nr.randn([128, 784]), nr.randint(0, 10, [128])]);
-  const step = (x, y) => {
-    opt.zeroGrad();
-    nn.functional.crossEntropy(model.forward(x), y).backward();
-    opt.step();
-  };
-  return { model, opt, batches, step };
+  return { model, opt, batches, step: classifierStep(nr, model, opt) };
 }
 
-module.exports = {
-  name: 'mlp',
-  unit: 'steps/s',
-  higherIsBetter: true,
-  setup,
-  run(ctx) {
-    const { nr } = ctx;
-    const { batches, step } = setup(nr);
-    return { results: { 'train step': timeTrainSteps(nr, step, batches, { quick: ctx.quick }) }, meta: { threads: ctx.threads, batch: 128 } };
-  },
-};
+module.exports = trainWorkload('mlp', setup, 128);
