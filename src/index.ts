@@ -57,3 +57,16 @@ setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io withou
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
+// Types named in the signatures above (options objects, hooks, internals reachable from Tensor), so
+// TypeScript users can name them and the API reference (npm run docs) documents them.
+export type { TypedArray, Operand as PromoteOperand } from './dtype';
+export type { Storage, Device } from './storage';
+export type { GradHook } from './tensor';
+export type { GradNode, BackwardOptions } from './autograd';
+export type { CreateOptions } from './creation';
+export type { Operand } from './ops/binary';
+export type { Dims, ReduceOpts, VarOpts, ValuesIndices } from './ops/reduce';
+export type { Pair, ConvOpts, ConvTransposeOpts } from './ops/conv';
+export type { MaxPoolOpts, AvgPoolOpts } from './ops/pool';
+export type { EmbeddingOpts } from './ops/embedding';
+export type { SdpaOpts } from './ops/attention';

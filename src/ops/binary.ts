@@ -8,7 +8,8 @@ import { runBinary, runWhere, binaryResultType, checkOperand } from './kernels';
 import { sumToShape } from './reduce';
 import { isFloat, canCast, defaultFloat, resultType } from '../dtype';
 
-type Operand = Tensor | number | boolean;
+/** A binary op's other operand: a tensor or a scalar (broadcast). */
+export type Operand = Tensor | number | boolean;
 
 declare module '../tensor' {
   interface Tensor {
