@@ -57,6 +57,7 @@ setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io withou
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
+export * as worker from './worker';
 // Types named in the signatures above (options objects, hooks, internals reachable from Tensor), so
 // TypeScript users can name them and the API reference (npm run docs) documents them.
 export type { TypedArray, Operand as PromoteOperand } from './dtype';
