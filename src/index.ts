@@ -18,6 +18,7 @@ export type { DType } from './dtype';
 export { promoteTypes, resultType, setDefaultDtype, defaultFloat as getDefaultDtype } from './dtype';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
 export { tidy, keep } from './scope';
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from './anomaly';
 export { manualSeed, initialSeed, getRngState, setRngState } from './random';
 export {
   tensor, fromArray, empty, zeros, ones, full, zerosLike, onesLike, emptyLike, fullLike,
@@ -57,3 +58,4 @@ setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io withou
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
+export * as amp from './amp/index';
