@@ -51,8 +51,12 @@ if (fs.statSync(prebuild).mtimeMs < newest(path.join(root, 'native'))) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'neurona-install-'));
 try {
-  // 1. The tarball, as `npm publish` would make it (prepare rebuilds dist/).
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: root, stdoutOnly: true }).replace(/^[^[]*/s, ''))[0];
+  // 1. The tarball, as `npm publish` would make it. Its prepare script rebuilds dist/; skipped when
+  // dist/ is newer than every file of src/ (as right after `npm install` in CI).
+  const distTime = Math.min(...['dist/cjs/index.js', 'dist/esm/index.mjs'].map((f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0)));
+  const fresh = distTime > Math.max(newest(path.join(root, 'src')), fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs);
+  const packArgs = ['pack', '--json', '--pack-destination', tmp, ...(fresh ? ['--ignore-scripts'] : [])];
+  const packed = JSON.parse(run('npm', packArgs, { cwd: root, stdoutOnly: true }).replace(/^[^[]*/s, ''))[0];
   const files = packed.files.map((f) => f.path);
   const banned = files.filter((f) => /^(build|build-cuda|node_modules|test|bench|examples|data|\.gpu[^/]*|\.ci)\//.test(f) || /\.tgz$/.test(f));
   if (banned.length) fail(`the tarball ships files it should not: ${banned.slice(0, 5).join(', ')}`);
