@@ -77,7 +77,8 @@ try {
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
   fs.symlinkSync(npmCli, path.join(bin, 'npm'));
   fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
-  fs.symlinkSync('/usr/bin/which', path.join(bin, 'which'));
+  if (fs.existsSync('/usr/bin/which')) fs.symlinkSync('/usr/bin/which', path.join(bin, 'which'));
+  else fs.writeFileSync(path.join(bin, 'which'), '#!/bin/sh\ncommand -v "$1"\n', { mode: 0o755 });
   const env = { PATH: bin, HOME: os.homedir(), TMPDIR: os.tmpdir(), LANG: process.env.LANG || 'C.UTF-8' };
   // The same npm cache and config as the checkout's `npm install`; nothing else of this shell.
   for (const k of ['npm_config_cache', 'npm_config_userconfig', 'npm_config_registry']) if (process.env[k]) env[k] = process.env[k];
