@@ -1,4 +1,4 @@
-// `npm run prebuild`: builds the addon with prebuildify as a Node-API binary into
+// `npm run build:prebuilds`: builds the addon with prebuildify as a Node-API binary into
 // prebuilds/<platform>-<arch>/neurona.<libc>.node (the name node-gyp-build looks for), stripped,
 // compiled with JOBS=2, and copies libneurona_cuda.so next to it when `npm run build:cuda` made one
 // (build-cuda/); the addon's CUDA loader searches its own folder first after $NEURONA_CUDA_LIB.
@@ -17,43 +17,7 @@ const cudaLib = path.join(root, 'build-cuda', 'libneurona_cuda.so');
 // native/runtime/cuda_loader.h includes cuda/neurona_cuda.h).
 const inputs = ['package.json', 'binding.gyp', 'native', 'cuda/neurona_cuda.h', 'tools/sources.js'];
 
-// npm also runs scripts.prebuild as the pre-hook of `npm run build`; only `npm run prebuild` (or
-// `node tools/prebuild.js`) should compile. The environment is identical in both cases, so this
-// looks at the command line of the npm process above (Linux /proc, elsewhere ps).
-function hookOfBuild() {
-  if (process.env.npm_lifecycle_event !== 'prebuild') return false;
-  const proc = (pid) => {
-    try {
-      if (fs.existsSync('/proc/self/stat')) {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return { ppid, args: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0\s]+/).filter(Boolean) }; // npm retitles itself 'npm run build'
-      }
-      const out = spawnSync('ps', ['-o', 'ppid=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
-      const m = /^(\d+)\s+(.*)$/.exec(out);
-      return m && { ppid: Number(m[1]), args: m[2].split(/\s+/) };
-    } catch (_) {
-      return null;
-    }
-  };
-  for (let pid = process.ppid, i = 0; i < 4 && pid > 1; i++) {
-    const p = proc(pid);
-    if (!p) return false;
-    const k = p.args.findIndex((a) => /(^|\/)(npm-cli\.js|npm)$/.test(a));
-    if (k >= 0) {
-      const words = p.args.slice(k + 1).filter((a) => !a.startsWith('-'));
-      return ['run', 'run-script', 'rum', 'urn'].includes(words[0]) && words[1] === 'build';
-    }
-    pid = p.ppid;
-  }
-  return false;
-}
-
 function main() {
-  if (hookOfBuild()) {
-    console.log('prebuild: skipped (npm runs it before `npm run build`; run `npm run prebuild` to make prebuilds/)');
-    return;
-  }
   const t0 = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'neurona-prebuild-'));
   try {

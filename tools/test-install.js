@@ -1,4 +1,4 @@
-// `npm run test:install` (part of `npm run test:all`, after `npm run prebuild`): the published package
+// `npm run test:install` (part of `npm run test:all`, after `npm run build:prebuilds`): the published package
 // installs and works without a compiler. Packs the package (with prebuilds/), installs the tarball
 // into a fresh temp project with a PATH that holds only node, npm and a shell (no cc, g++, make,
 // python, nvcc; checked), from the npm cache (--prefer-offline), then runs test/install/xor.mjs
@@ -44,9 +44,9 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
   process.exit(0);
 }
 const prebuild = path.join(root, 'prebuilds', tuple, 'neurona.glibc.node');
-if (!fs.existsSync(prebuild)) fail(`${path.relative(root, prebuild)} is missing: run \`npm run prebuild\` first`);
+if (!fs.existsSync(prebuild)) fail(`${path.relative(root, prebuild)} is missing: run \`npm run build:prebuilds\` first`);
 if (fs.statSync(prebuild).mtimeMs < newest(path.join(root, 'native'))) {
-  fail(`${path.relative(root, prebuild)} is older than native/: run \`npm run prebuild\` again`);
+  fail(`${path.relative(root, prebuild)} is older than native/: run \`npm run build:prebuilds\` again`);
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'neurona-install-'));
