@@ -148,6 +148,12 @@ defineMappings({
   ...CASTS,
   softmax: softmax('Softmax'),
   logSoftmax: softmax('LogSoftmax'),
+  // where(cond, x, y) (x and y may be numbers)
+  where: (c, call) => {
+    const [cond, x, y] = call.args as [Tensor, Tensor | number, Tensor | number];
+    const out = call.out as Tensor;
+    bindEw(c, call, c.g.node1('Where', [c.v(cond, 'bool'), c.v(x, out.dtype), c.v(y, out.dtype)]), [cond, x, y]);
+  },
   // x.maskedFill(mask, value): Where(mask, value, x)
   maskedFill: (c, call) => {
     const x = call.self as Tensor, [mask, value] = call.args as [Tensor, Tensor | number];

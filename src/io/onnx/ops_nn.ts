@@ -180,7 +180,6 @@ const batchNorm: OpMapping = (c, call) => {
 
 const embedding: OpMapping = (c, call) => {
   const [ids, w] = call.args as [Tensor, Tensor];
-  if (c.isDynamic(w)) fail('embedding', 'with a weight computed from the inputs is not supported');
   c.bind(call.out, c.g.node1('Gather', [c.v(w), c.v(ids, 'int64')], { axis: { i: 0 } }), c.batch(ids));
 };
 
