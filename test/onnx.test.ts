@@ -317,7 +317,14 @@ describe('exportOnnx: modes and errors', () => {
 
   it('an op the tracer did not see (a functional form without a hook) is an error, not a constant', () => {
     const f = (x: Tensor) => nr.exp(x.mul(2)).add(1);
-    expect(() => nr.io.exportOnnx(f, nr.randn([2, 3]))).toThrow(/exportOnnx: op 'exp' is not supported: a tensor of shape \[2, 3\] was computed by it outside the traced ops/);
+    expect(() => nr.io.exportOnnx(f, nr.randn([2, 3]))).toThrow(/exportOnnx: an op is not supported: it ran on a traced tensor of shape \[2, 3\] outside the traced ops/);
+  });
+
+  it('untraced functional ops on integer inputs (no autograd node) are caught too', () => {
+    const ids = nr.tensor([[1, 2], [3, 4]], { dtype: 'int64' });
+    expect(() => nr.io.exportOnnx((t: Tensor) => nr.reshape(t, [-1]), ids)).toThrow(/exportOnnx: op 'reshape' is not supported: it ran on a traced tensor of shape \[2, 2\]/);
+    expect(() => nr.io.exportOnnx((t: Tensor) => nr.add(t, 1), ids)).toThrow(/exportOnnx: an op is not supported: it ran on a traced tensor of shape \[2, 2\]/);
+    expect(nr.io.exportOnnx((t: Tensor) => t.reshape([-1]).add(1), ids).length).toBeGreaterThan(0);
   });
 
   it('reading values of a traced tensor is refused; Tensor methods are restored after export', () => {

@@ -8,6 +8,7 @@ import { Tensor, isTensor, fmtShape } from '../../tensor';
 import { DType } from '../../dtype';
 import { registeredOps } from '../../ops/registry';
 import { tracing, OpRecorder } from '../../trace';
+import { args } from '../../backend/args';
 import { OnnxGraph } from './graph';
 import { ONNX_DTYPE } from './proto';
 import { Batch, TraceContext, getMapping, fail, tensorsIn } from './mapping';
@@ -24,6 +25,12 @@ function outTensors(out: unknown): Tensor[] {
   if (Array.isArray(out)) return out.filter(isTensor);
   if (out !== null && typeof out === 'object') return Object.values(out).filter(isTensor);
   return [];
+}
+
+/** An op ran on a traced tensor without reporting to the tracer (a functional form with no hook). */
+function untraced(op: string | null, t: Tensor): never {
+  throw new Error(`exportOnnx: ${op ? `op '${op}'` : 'an op'} is not supported: it ran on a traced tensor of shape ${fmtShape(t.shape)} ` +
+    'outside the traced ops (use the Tensor-method form, or an op listed by nr.io.onnxSupportedOps())');
 }
 
 export class Tracer implements OpRecorder, TraceContext {
@@ -108,12 +115,12 @@ export class Tracer implements OpRecorder, TraceContext {
         },
       });
     }
+    const self = this;
     for (const n of READERS) {
       const d = Object.getOwnPropertyDescriptor(proto, n);
       if (!d || typeof d.value !== 'function') continue;
       const orig = d.value as (...a: any[]) => any;
       saved.push([n, d]);
-      const self = this;
       Object.defineProperty(proto, n, {
         ...d,
         value: function (this: Tensor, ...a: unknown[]) {
@@ -124,6 +131,27 @@ export class Tracer implements OpRecorder, TraceContext {
         },
       });
     }
+    // Untraced code reaching traced data: a view made of it (its op named), or a kernel reading it.
+    const viewD = Object.getOwnPropertyDescriptor(proto, '_view')!;
+    const origView = viewD.value as (...a: any[]) => Tensor;
+    saved.push(['_view', viewD]);
+    Object.defineProperty(proto, '_view', {
+      ...viewD,
+      value: function (this: Tensor, ...a: any[]) {
+        if (tracing.active === self && self.vals.has(this)) untraced(typeof a[3] === 'string' ? a[3] : 'view', this);
+        return origView.apply(this, a);
+      },
+    });
+    const writer = Object.getPrototypeOf(args());
+    const argD = Object.getOwnPropertyDescriptor(writer, 'view')!;
+    const origArg = argD.value as (...a: any[]) => unknown;
+    Object.defineProperty(writer, 'view', {
+      ...argD,
+      value: function (this: unknown, ...a: any[]) {
+        if (tracing.active === self && self.vals.has(a[0])) untraced(null, a[0]);
+        return origArg.apply(this, a);
+      },
+    });
     const prev = tracing.active;
     if (prev !== null) throw new Error('exportOnnx: another export is already tracing');
     tracing.active = this;
@@ -132,6 +160,7 @@ export class Tracer implements OpRecorder, TraceContext {
     } finally {
       tracing.active = null;
       for (const [n, d] of saved.reverse()) Object.defineProperty(proto, n, d);
+      Object.defineProperty(writer, 'view', argD);
     }
   }
 }
