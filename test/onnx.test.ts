@@ -203,6 +203,42 @@ describe('exportOnnx: models run in onnxruntime', () => {
     expectClose((await runOrt(fn, { input: x3 })).output, nr.noGrad(() => m.call(x3)));
   });
 
+  it('ViT-style: conv patches, class token expanded to the batch and concatenated, learned positions', async () => {
+    nr.manualSeed(12);
+    class TinyViT extends nn.Module {
+      patch = new nn.Conv2d(3, 16, 4, { stride: 4 });
+      cls = new nn.Parameter(nr.randn([1, 1, 16]));
+      pos = new nn.Parameter(nr.randn([1, 5, 16]).mul(0.1));
+      encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, batchFirst: true, normFirst: true }), 1);
+      head = new nn.Linear(16, 4);
+      forward(x: Tensor): Tensor {
+        const p = this.patch.call(x).flatten(2).transpose(1, 2);                      // (N, 4, 16)
+        const t = nr.cat([this.cls.expand([x.shape[0], 1, 16]), p], 1).add(this.pos);   // (N, 5, 16)
+        return this.head.call(this.encoder.call(t).select(1, 0));
+      }
+    }
+    const m = new TinyViT().eval();
+    const x = nr.randn([2, 3, 8, 8]);
+    const bytes = nr.io.exportOnnx(m, x, undefined, { dynamicBatch: true });
+    for (const xb of [x, nr.randn([3, 3, 8, 8])]) expectClose((await runOrt(bytes, { input: xb })).output, forward(m, xb));
+  });
+
+  it('LSTM (2 layers, batch first) and bidirectional GRU, unrolled, with a dynamic batch', async () => {
+    nr.manualSeed(13);
+    const lstm = new nn.LSTM(4, 6, { batchFirst: true, numLayers: 2 });
+    const bytes = nr.io.exportOnnx(lstm, nr.randn([2, 3, 4]), undefined, { dynamicBatch: true, outputNames: ['out', 'h', 'c'] });
+    const x = nr.randn([5, 3, 4]);
+    const got = await runOrt(bytes, { input: x });
+    const [out, [h, cc]] = nr.noGrad(() => lstm.call(x)) as [Tensor, [Tensor, Tensor]];
+    expectClose(got.out, out); expectClose(got.h, h); expectClose(got.c, cc);
+    const gru = new nn.GRU(4, 5, { bidirectional: true });
+    const gb = nr.io.exportOnnx(gru, nr.randn([3, 2, 4]), undefined, { dynamicBatch: true, batchAxis: 1 });
+    const xs = nr.randn([3, 4, 4]);
+    const gg = await runOrt(gb, { input: xs });
+    const [go, gh] = nr.noGrad(() => gru.call(xs)) as [Tensor, Tensor];
+    expectClose(gg.output_0, go); expectClose(gg.output_1, gh);
+  });
+
   it('a function of several inputs with several outputs (cat, softmax, reductions, slicing)', async () => {
     nr.manualSeed(7);
     const f = (a: Tensor, b: Tensor) => {
@@ -346,8 +382,19 @@ describe('exportOnnx: modes and errors', () => {
     const c = nr.randn([3, 8]);
     const f = (x: Tensor) => x.add(c);
     expect(() => nr.io.exportOnnx(f, nr.randn([3, 8]), undefined, { dynamicBatch: true })).toThrow(/exportOnnx: op 'add' combines a constant of shape \[3, 8\] with the dynamic batch axis/);
-    // without dynamicBatch the same graph is fine
+    const g = (x: Tensor) => nr.cat([x, c], 1);
+    expect(() => nr.io.exportOnnx(g, nr.randn([3, 8]), undefined, { dynamicBatch: true })).toThrow(/exportOnnx: op 'cat' joins a constant of shape \[3, 8\]/);
+    // without dynamicBatch the same graphs are fine
     expect(nr.io.exportOnnx(f, nr.randn([3, 8])).length).toBeGreaterThan(0);
+    expect(nr.io.exportOnnx(g, nr.randn([3, 8])).length).toBeGreaterThan(0);
+  });
+
+  it('dynamicBatch: a constant equal along the batch axis (e.g. a zero state) broadcasts to other batches', async () => {
+    const z = nr.ones([3, 4]).mul(nr.arange(4).float());
+    const f = (x: Tensor) => x.mul(z).add(nr.zeros([3, 4]));
+    const bytes = nr.io.exportOnnx(f, nr.randn([3, 4]), undefined, { dynamicBatch: true });
+    const x = nr.randn([6, 4]);
+    expectClose((await runOrt(bytes, { input: x })).output, x.mul(nr.arange(4).float()));
   });
 
   it('bad arguments', () => {

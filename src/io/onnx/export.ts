@@ -105,12 +105,12 @@ export function exportOnnx(model: Module | ((...inputs: Tensor[]) => unknown), e
     for (const [m, t] of modes) m.training = t;
   }
 
-  const outs = isTensor(result) ? [result] : result;
-  if (!Array.isArray(outs) || outs.length === 0 || outs.some((t) => !isTensor(t))) {
-    throw new TypeError('exportOnnx: the model must return a tensor or an array of tensors');
-  }
+  // outputs: a tensor, or (nested) arrays of tensors flattened depth-first (LSTM's [out, [h, c]])
+  const outs: Tensor[] = [];
+  const collect = (v: unknown): boolean => (isTensor(v) ? (outs.push(v), true) : Array.isArray(v) && v.every(collect));
+  if (!collect(result) || outs.length === 0) throw new TypeError('exportOnnx: the model must return a tensor or a (nested) array of tensors');
   const outNames = checkNames(opts.outputNames, outs.length, 'outputNames') ?? outs.map((_, i) => (outs.length === 1 ? 'output' : `output_${i}`));
-  const outputs: ValueInfo[] = outs.map((t: Tensor, i: number) => {
+  const outputs: ValueInfo[] = outs.map((t, i) => {
     const val = tracer.value(t);
     g.nodes.push({ op: 'Identity', name: g.unique(`output_identity_${i}`), inputs: [tracer.v(t)], outputs: [outNames[i]], attrs: {} });
     const b = val?.batch;

@@ -25,6 +25,8 @@ export interface TraceContext {
   batch(t: unknown): Batch | null;
   /** Records that tensor `out` is the ONNX value `name`. */
   bind(out: Tensor, name: string, batch: Batch | null): void;
+  /** Makes later v(t) of constant t give the value of `by` instead (a broadcast-equivalent slice). */
+  substitute(t: Tensor, by: Tensor): void;
 }
 
 export type OpMapping = (c: TraceContext, call: OpCall) => void;
@@ -44,10 +46,19 @@ export function supportedOps(): string[] { return [...MAPPINGS.keys()].sort(); }
 /** An export error naming the op. */
 export function fail(op: string, why: string): never { throw new Error(`exportOnnx: op '${op}' ${why}`); }
 
+/** True when every slice of t along dim ax equals the first (so one slice broadcasts the same). */
+export function uniformAlong(t: Tensor, ax: number): boolean {
+  const first = t.narrow(ax, 0, 1);
+  for (let i = 1; i < t.shape[ax]; i++) if (!t.narrow(ax, i, 1).equal(first)) return false;
+  return true;
+}
+
 /**
  * Batch placement of an elementwise/broadcast result of rank outNdim: that of the first traced
  * input that has one, right-aligned. A constant operand whose size along that axis is the example
- * batch size would freeze the batch, so it is refused.
+ * batch size would freeze the batch: if its slices along the batch axis are all equal (e.g. an RNN's
+ * zero initial state) one slice is used instead, which broadcasts to any batch; otherwise it is
+ * refused. Call it before taking the operands' values (c.v), so that substitution applies.
  */
 export function bcastBatch(c: TraceContext, op: string, outNdim: number, ins: unknown[]): Batch | null {
   let res: Batch | null = null;
@@ -59,7 +70,9 @@ export function bcastBatch(c: TraceContext, op: string, outNdim: number, ins: un
     for (const t of ins) {
       if (!isTensor(t) || c.isDynamic(t)) continue;
       const ax = res.axis - (outNdim - t.ndim);
-      if (ax >= 0 && t.shape[ax] !== 1 && t.shape[ax] % c.batchSize === 0) {
+      if (ax < 0 || t.shape[ax] === 1) continue;
+      if (res.inner === 1 && t.shape[ax] === c.batchSize && uniformAlong(t, ax)) c.substitute(t, t.narrow(ax, 0, 1));
+      else {
         fail(op, `combines a constant of shape ${fmtShape(t.shape)} with the dynamic batch axis (its size there follows the example batch); export without dynamicBatch, or compute it from the input inside traced ops`);
       }
     }

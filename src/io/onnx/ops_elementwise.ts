@@ -9,17 +9,18 @@ import { OpCall, TraceContext, defineMappings, bcastBatch, fail, dimOf, OpMappin
 /** The input of a method (self) or of a functional op (first argument). */
 export function input0(call: OpCall): Tensor { return (isTensor(call.self) ? call.self : call.args[0]) as Tensor; }
 
-/** Binds an op's output to value `name`, placing its batch like the broadcast of `ins`. */
-function bindEw(c: TraceContext, call: OpCall, name: string, ins: unknown[]): void {
+/** Binds an op's output to the value `build` makes, its batch placed like the broadcast of `ins`. */
+function bindEw(c: TraceContext, call: OpCall, ins: unknown[], build: () => string): void {
   const out = call.out as Tensor;
-  c.bind(out, name, bcastBatch(c, call.op, out.ndim, ins));
+  const b = bcastBatch(c, call.op, out.ndim, ins);   // first: it may substitute constant operands
+  c.bind(out, build(), b);
 }
 
 /** A unary op computed in the output's dtype by `build` (from the input value name). */
 function unary(build: (c: TraceContext, x: string, dt: DType, call: OpCall) => string): OpMapping {
   return (c, call) => {
     const x = input0(call), out = call.out as Tensor;
-    bindEw(c, call, build(c, c.v(x, out.dtype), out.dtype, call), [x]);
+    bindEw(c, call, [x], () => build(c, c.v(x, out.dtype), out.dtype, call));
   };
 }
 
@@ -85,7 +86,7 @@ function binary(build: (c: TraceContext, a: string, b: string, call: OpCall, dt:
     const a = call.self as Tensor, b = call.args[0] as Tensor | number | boolean;
     const out = call.out as Tensor;
     const dt = operandDtype ? operandDtype(a, b) : out.dtype;
-    bindEw(c, call, build(c, c.v(a, dt), c.v(b, dt), call, dt), [a, b]);
+    bindEw(c, call, [a, b], () => build(c, c.v(a, dt), c.v(b, dt), call, dt));
   };
 }
 const arith = (op: string) => binary((c, a, b) => c.g.node1(op, [a, b]));
@@ -152,13 +153,12 @@ defineMappings({
   where: (c, call) => {
     const [cond, x, y] = call.args as [Tensor, Tensor | number, Tensor | number];
     const out = call.out as Tensor;
-    bindEw(c, call, c.g.node1('Where', [c.v(cond, 'bool'), c.v(x, out.dtype), c.v(y, out.dtype)]), [cond, x, y]);
+    bindEw(c, call, [cond, x, y], () => c.g.node1('Where', [c.v(cond, 'bool'), c.v(x, out.dtype), c.v(y, out.dtype)]));
   },
   // x.maskedFill(mask, value): Where(mask, value, x)
   maskedFill: (c, call) => {
     const x = call.self as Tensor, [mask, value] = call.args as [Tensor, Tensor | number];
     const out = call.out as Tensor;
-    const y = c.g.node1('Where', [c.v(mask, 'bool'), c.v(value, out.dtype), c.v(x, out.dtype)]);
-    bindEw(c, call, y, [x, mask, value]);
+    bindEw(c, call, [x, mask, value], () => c.g.node1('Where', [c.v(mask, 'bool'), c.v(value, out.dtype), c.v(x, out.dtype)]));
   },
 });

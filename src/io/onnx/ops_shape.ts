@@ -2,9 +2,9 @@
 // (one Reshape each, batch dim as -1), transpose/t/permute, expand, narrow/slice/select/split/
 // chunk/unbind, cat/stack, pad, tril/triu, and reductions (sum, mean, prod, amax/amin, argmax/
 // argmin, var/std, logsumexp, norm).
-import { Tensor, numelOf } from '../../tensor';
-import { Attr } from './proto';
-import { Batch, OpCall, TraceContext, OpMapping, defineMappings, reshapeValue, permuteBatch, bcastBatch, fail, dimOf } from './mapping';
+import { Tensor, numelOf, fmtShape } from '../../tensor';
+import { Attr, ONNX_DTYPE } from './proto';
+import { Batch, OpCall, TraceContext, OpMapping, defineMappings, reshapeValue, permuteBatch, bcastBatch, fail, dimOf, uniformAlong } from './mapping';
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER;   // "to the end" for Slice (any end past the size works)
 
@@ -139,6 +139,21 @@ const norm: OpMapping = (c, call) => {
   c.bind(out, reduce(c, op, c.v(x, out.dtype), red, keep), reducedBatch(c.batch(x), red, keep));
 };
 
+/**
+ * A constant t whose size on the batch axis is the example batch, as a value that follows the batch
+ * of traced tensor `like` (same batch axis): one slice expanded to like's batch size (e.g. a class
+ * token expanded to the batch before a cat). Refused unless all slices along the axis are equal.
+ */
+function batchedConstant(c: TraceContext, op: string, t: Tensor, like: Tensor, axis: number): string {
+  if (t.shape[axis] !== c.batchSize || c.batch(like)!.inner !== 1 || !uniformAlong(t, axis)) {
+    fail(op, `joins a constant of shape ${fmtShape(t.shape)} with traced tensors that have a dynamic batch axis; export without dynamicBatch`);
+  }
+  const g = c.g;
+  const n = g.node1('Gather', [g.node1('Shape', [c.v(like)]), g.i64([axis])], { axis: { i: 0 } });
+  const target = g.node1('Concat', [g.i64(t.shape.slice(0, axis)), n, g.i64(t.shape.slice(axis + 1))], { axis: { i: 0 } });
+  return g.node1('Expand', [c.v(t.narrow(axis, 0, 1)), target]);
+}
+
 /** cat(tensors, dim): Concat in the result dtype (1-D empty tensors skipped, as the op does). */
 const cat: OpMapping = (c, call) => {
   const all = call.args[0] as Tensor[], out = call.out as Tensor;
@@ -146,10 +161,11 @@ const cat: OpMapping = (c, call) => {
   const d = dimOf((call.args[1] as number | undefined) ?? 0, out.ndim);
   const dyn = parts.find((t) => c.batch(t));
   const b = dyn ? c.batch(dyn) : null;
-  if (b && b.axis !== d && parts.some((t) => !c.isDynamic(t))) {
-    fail('cat', 'joins a constant with traced tensors along a dim other than the dynamic batch axis (the constant has the example batch size); export without dynamicBatch');
-  }
-  c.bind(out, c.g.node1('Concat', parts.map((t) => c.v(t, out.dtype)), { axis: { i: d } }), b);
+  const value = (t: Tensor) => (b && b.axis !== d && !c.isDynamic(t) ? batchedConstant(c, 'cat', t, dyn!, b.axis) : c.v(t));
+  c.bind(out, c.g.node1('Concat', parts.map((t) => {
+    const v = value(t);
+    return t.dtype === out.dtype ? v : c.g.node1('Cast', [v], { to: { i: ONNX_DTYPE[out.dtype] } });
+  }), { axis: { i: d } }), b);
 };
 
 /** stack(tensors, dim): Unsqueeze each then Concat. */
@@ -158,9 +174,12 @@ const stack: OpMapping = (c, call) => {
   const d = dimOf((call.args[1] as number | undefined) ?? 0, out.ndim);
   const dyn = ts.find((t) => c.batch(t));
   const b0 = dyn ? c.batch(dyn) : null;
-  if (b0 && ts.some((t) => !c.isDynamic(t))) fail('stack', 'stacks a constant with traced tensors that have a dynamic batch axis; export without dynamicBatch');
   const axes = c.g.i64([d]);
-  const ins = ts.map((t) => c.g.node1('Unsqueeze', [c.v(t, out.dtype), axes]));
+  const ins = ts.map((t) => {
+    let v = b0 && !c.isDynamic(t) ? batchedConstant(c, 'stack', t, dyn!, b0.axis) : c.v(t);
+    if (t.dtype !== out.dtype) v = c.g.node1('Cast', [v], { to: { i: ONNX_DTYPE[out.dtype] } });
+    return c.g.node1('Unsqueeze', [v, axes]);
+  });
   c.bind(out, c.g.node1('Concat', ins, { axis: { i: d } }), b0 ? { axis: b0.axis >= d ? b0.axis + 1 : b0.axis, inner: b0.inner } : null);
 };
 

@@ -37,6 +37,8 @@ export class Tracer implements OpRecorder, TraceContext {
   private readonly vals = new Map<Tensor, Val>();
   private readonly statics = new Map<Tensor, string>();   // folded constants -> name hint
   private readonly named = new Map<Tensor, string>();     // parameters and buffers -> state-dict name
+  private readonly subs = new Map<Tensor, Tensor>();      // constants replaced by a broadcast slice (this op only)
+  private readonly slices = new Map<Tensor, Tensor>();    // those slices, reused across ops
 
   constructor(readonly g: OnnxGraph, readonly batchSize: number | null, named: [string, Tensor][]) {
     for (const [k, t] of named) if (!this.named.has(t)) this.named.set(t, k);
@@ -65,10 +67,16 @@ export class Tracer implements OpRecorder, TraceContext {
 
   bind(out: Tensor, name: string, batch: Batch | null): void { this.vals.set(out, { name, batch }); }
 
+  substitute(t: Tensor, by: Tensor): void {
+    if (!this.slices.has(t)) this.slices.set(t, by);
+    this.subs.set(t, this.slices.get(t)!);
+  }
+
   v(t: Tensor | number | boolean, dtype?: DType): string {
     if (!isTensor(t)) return this.g.scalar(Number(t), dtype ?? 'float32');
     const val = this.vals.get(t);
-    const name = val ? val.name : this.g.tensor(t, this.named.get(t) ?? this.statics.get(t) ?? 'const');
+    const hint = this.named.get(t) ?? this.statics.get(t) ?? 'const';
+    const name = val ? val.name : this.g.tensor(this.subs.get(t) ?? t, hint);
     if (!dtype || dtype === t.dtype) return name;
     return this.g.node1('Cast', [name], { to: { i: ONNX_DTYPE[dtype] } });
   }
@@ -87,6 +95,7 @@ export class Tracer implements OpRecorder, TraceContext {
       }
       const m = getMapping(op);
       if (!m) fail(op, 'is not supported');
+      this.subs.clear();
       m(this, { op, self, args, out });
       for (const t of outTensors(out)) {
         if (!this.vals.has(t)) throw new Error(`exportOnnx: internal error: the mapping of '${op}' left an output of shape ${fmtShape(t.shape)} unbound`);
