@@ -391,7 +391,7 @@ describe('exportOnnx: modes and errors', () => {
 
   it('dynamicBatch: a constant equal along the batch axis (e.g. a zero state) broadcasts to other batches', async () => {
     const z = nr.ones([3, 4]).mul(nr.arange(4).float());
-    const f = (x: Tensor) => x.mul(z).add(nr.zeros([3, 4]));
+    const f = (x: Tensor) => x.mul(z).add(nr.zeros([3, 4])).add(nr.ones([1, 4]).expandAs(x)).sub(1);
     const bytes = nr.io.exportOnnx(f, nr.randn([3, 4]), undefined, { dynamicBatch: true });
     const x = nr.randn([6, 4]);
     expectClose((await runOrt(bytes, { input: x })).output, x.mul(nr.arange(4).float()));
@@ -404,6 +404,8 @@ describe('exportOnnx: modes and errors', () => {
     expect(() => nr.io.exportOnnx(m, nr.randn([2, 8]), undefined, { opsetVersion: 9 })).toThrow(/opsetVersion/);
     expect(() => nr.io.exportOnnx(m, nr.randn([2, 8]), undefined, { inputNames: ['a', 'b'] })).toThrow(/inputNames/);
     expect(() => nr.io.exportOnnx((x: Tensor) => x.shape as any, nr.randn([2, 8]))).toThrow(/return a tensor/);
+    expect(() => nr.io.exportOnnx(m, nr.randn([2, 8]), undefined, { inputNames: ['x'], outputNames: ['x'] })).toThrow(/both an input and an output/);
+    expect(() => nr.io.exportOnnx((x: Tensor) => x.triu(), nr.randn([2, 2]), undefined, { opsetVersion: 13 })).toThrow(/opset 14/);
     expect(nr.io.onnxSupportedOps()).toEqual(expect.arrayContaining(['linear', 'conv2d', 'layerNorm', 'scaledDotProductAttention', 'add', 'reshape']));
   });
 });

@@ -110,6 +110,8 @@ export function exportOnnx(model: Module | ((...inputs: Tensor[]) => unknown), e
   const collect = (v: unknown): boolean => (isTensor(v) ? (outs.push(v), true) : Array.isArray(v) && v.every(collect));
   if (!collect(result) || outs.length === 0) throw new TypeError('exportOnnx: the model must return a tensor or a (nested) array of tensors');
   const outNames = checkNames(opts.outputNames, outs.length, 'outputNames') ?? outs.map((_, i) => (outs.length === 1 ? 'output' : `output_${i}`));
+  const clash = outNames.find((n) => inNames.includes(n));
+  if (clash !== undefined) throw new TypeError(`exportOnnx: '${clash}' is both an input and an output name`);
   const outputs: ValueInfo[] = outs.map((t, i) => {
     const val = tracer.value(t);
     g.nodes.push({ op: 'Identity', name: g.unique(`output_identity_${i}`), inputs: [tracer.v(t)], outputs: [outNames[i]], attrs: {} });

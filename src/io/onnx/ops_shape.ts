@@ -29,6 +29,14 @@ function swap(n: number, a: number, b: number): number[] {
 
 const expandLike: OpMapping = (c, call) => {
   const x = call.self as Tensor, out = call.out as Tensor;
+  const other = call.args[0];
+  if (call.op === 'expandAs' && c.isDynamic(other)) {
+    // to other's shape as computed at run time (its batch may differ from the example's)
+    const o = other as Tensor;
+    const b = c.batch(o) ?? bcastBatch(c, call.op, out.ndim, [x]);
+    c.bind(out, c.g.node1('Expand', [c.v(x), c.g.node1('Shape', [c.v(o)])]), b);
+    return;
+  }
   const b = bcastBatch(c, call.op, out.ndim, [x]);
   const target = out.shape.slice();
   if (b) target[b.axis] = 1;   // Expand broadcasts both ways: 1 keeps the input's (batch) size
@@ -197,6 +205,7 @@ const pad: OpMapping = (c, call) => {
 function trilu(upper: boolean): OpMapping {
   return (c, call) => {
     const x = call.self as Tensor, out = call.out as Tensor;
+    if (c.opset < 14) fail(call.op, 'needs opset 14 or later (Trilu)');
     const k = (call.args[0] as number | undefined) ?? 0;
     c.bind(out, c.g.node1('Trilu', [c.v(x), c.g.i64([k], true)], { upper: { i: upper ? 1 : 0 } }), c.batch(x));
   };
