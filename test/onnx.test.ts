@@ -275,7 +275,9 @@ describe('exportOnnx: op mappings agree with neurona in onnxruntime', () => {
       const w = nr.randn([4, 3, 3]), wt = nr.randn([3, 2, 3, 3]), m = nr.randn([4, 5]);
       return [F.conv1d(x, w, nr.randn([4]), { padding: 'same', dilation: 2 }), F.maxPool1d(x, 2), F.avgPool1d(x, 3, { stride: 1, padding: 1, countIncludePad: false }),
         F.convTranspose2d(x.unsqueeze(-1).expand([2, 3, 4, 3]), wt, null, { stride: 2, padding: 1, outputPadding: 1 }), F.adaptiveAvgPool1d(x, 2),
-        x.matmul(m), nr.matmul(x.transpose(1, 2), x), x.bmm(x.transpose(1, 2)), F.linear(x, m.t(), null), nr.mm(x.select(0, 0), m)];
+        x.matmul(m), nr.matmul(x.transpose(1, 2), x), x.bmm(x.transpose(1, 2)), F.linear(x, m.t(), null), nr.mm(x.select(0, 0), m),
+        F.conv2d(x, nr.randn([3, 2, 2, 2]), nr.randn([3])), F.maxPool2d(x, [2, 2], { stride: 1 }), x.matmul(m.select(1, 1)),
+        F.batchNorm(x, nr.randn([3]), nr.rand([3]).add(0.5), { weight: nr.randn([3]), bias: nr.randn([3]), eps: 1e-3 })];
     }, [2, 3, 4]],
     ['embedding and gather-free indexing', (x) => {
       const ids = nr.tensor([[0, 2], [1, 1]], { dtype: 'int64' });
