@@ -27,10 +27,17 @@ function outTensors(out: unknown): Tensor[] {
   return [];
 }
 
+/** The first stack frame outside neurona's op, backend and export code: where the model called it. */
+function callSite(): string {
+  const lib = /[\\/](src|dist[\\/]cjs)[\\/](ops|backend|io|tensor|autograd|trace)[\\/.]/;
+  const frame = (new Error().stack ?? '').split('\n').slice(1).find((l) => !lib.test(l));
+  return frame ? ` (called at ${frame.trim().replace(/^at /, '')})` : '';
+}
+
 /** An op ran on a traced tensor without reporting to the tracer (a functional form with no hook). */
 function untraced(op: string | null, t: Tensor): never {
   throw new Error(`exportOnnx: ${op ? `op '${op}'` : 'an op'} is not supported: it ran on a traced tensor of shape ${fmtShape(t.shape)} ` +
-    'outside the traced ops (use the Tensor-method form, or an op listed by nr.io.onnxSupportedOps())');
+    `outside the traced ops${callSite()}; use its Tensor-method form, or an op listed by nr.io.onnxSupportedOps()`);
 }
 
 export class Tracer implements OpRecorder, TraceContext {
