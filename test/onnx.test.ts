@@ -277,6 +277,7 @@ describe('exportOnnx: op mappings agree with neurona in onnxruntime', () => {
         F.convTranspose2d(x.unsqueeze(-1).expand([2, 3, 4, 3]), wt, null, { stride: 2, padding: 1, outputPadding: 1 }), F.adaptiveAvgPool1d(x, 2),
         x.matmul(m), nr.matmul(x.transpose(1, 2), x), x.bmm(x.transpose(1, 2)), F.linear(x, m.t(), null), nr.mm(x.select(0, 0), m),
         F.conv2d(x, nr.randn([3, 2, 2, 2]), nr.randn([3])), F.maxPool2d(x, [2, 2], { stride: 1 }), x.matmul(m.select(1, 1)),
+        F.maxPool2d(x.unsqueeze(0), 2, { ceilMode: true }), F.avgPool2d(x.unsqueeze(0), 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
         F.batchNorm(x, nr.randn([3]), nr.rand([3]).add(0.5), { weight: nr.randn([3]), bias: nr.randn([3]), eps: 1e-3 })];
     }, [2, 3, 4]],
     ['embedding and gather-free indexing', (x) => {
