@@ -371,6 +371,9 @@ describe('exportOnnx: modes and errors', () => {
     const f = (x: Tensor) => x.mul(x.sum().item() as number);
     expect(() => nr.io.exportOnnx(f, nr.randn([2, 3]))).toThrow(/exportOnnx: op 'item' reads the values of a traced tensor/);
     expect(nr.Tensor.prototype.add).toBe(before);
+    const nested = (x: Tensor) => { nr.io.exportOnnx((y: Tensor) => y.neg(), x); return x; };
+    expect(() => nr.io.exportOnnx(nested, nr.randn([2]))).toThrow(/another export is already tracing/);
+    expect(nr.Tensor.prototype.add).toBe(before);
     expect(nr.randn([2]).add(1).shape).toEqual([2]);
   });
 

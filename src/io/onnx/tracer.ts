@@ -115,6 +115,7 @@ export class Tracer implements OpRecorder, TraceContext {
 
   /** Runs fn with this recorder active and every Tensor method wrapped; restores everything after. */
   trace<T>(fn: () => T): T {
+    if (tracing.active !== null) throw new Error('exportOnnx: another export is already tracing (exportOnnx was called inside a traced forward)');
     const proto = Tensor.prototype as any;
     const saved: [string, PropertyDescriptor][] = [];
     const names = new Set([...Object.values(registeredOps()).flat(), ...CORE_METHODS]);
@@ -168,8 +169,6 @@ export class Tracer implements OpRecorder, TraceContext {
         return origArg.apply(this, a);
       },
     });
-    const prev = tracing.active;
-    if (prev !== null) throw new Error('exportOnnx: another export is already tracing');
     tracing.active = this;
     try {
       return fn();
