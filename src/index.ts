@@ -18,6 +18,7 @@ export type { DType } from './dtype';
 export { promoteTypes, resultType, setDefaultDtype, defaultFloat as getDefaultDtype } from './dtype';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
 export { tidy, keep } from './scope';
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from './anomaly';
 export { manualSeed, initialSeed, getRngState, setRngState } from './random';
 export {
   tensor, fromArray, empty, zeros, ones, full, zerosLike, onesLike, emptyLike, fullLike,
@@ -57,6 +58,7 @@ setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io withou
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
+export * as amp from './amp/index';
 export * as worker from './worker';
 // Types named in the signatures above (options objects, hooks, internals reachable from Tensor), so
 // TypeScript users can name them and the API reference (npm run docs) documents them.

@@ -283,15 +283,18 @@ describe('worker_threads', () => {
     const { worker, done } = runWorker(`
       parentPort.once('message', ({ copy, moved }) => {
         const a = nr.worker.unpack(copy), b = nr.worker.unpack(moved);
-        parentPort.postMessage({ a: a.toArray(), bsum: nr.tidy(() => b.sum().item()) });
-        a.dispose(); b.dispose();                    // frees the memory the main thread allocated
+        const r = { a: a.toArray(), bsum: nr.tidy(() => b.sum().item()) };
+        a.dispose(); b.dispose();                    // releases the memory the main thread allocated:
+        r.cached = nr.backend.cachedBytes();         // the 4 MB block goes to this thread's buffer cache
+        nr.backend.emptyCache();                     // and is freed from there
+        parentPort.postMessage(r);
       });
     `);
     worker.postMessage({ copy: copy.message, moved: moved.message }, [...copy.transfer, ...moved.transfer]);
     expect(big.isDisposed).toBe(true);                // the moved one does not
     const { msgs, code } = await done;
     expect(code).toBe(0);
-    expect(msgs[0]).toEqual({ a: [10, 11, 12, 13, 14], bsum: 1 << 20 });
+    expect(msgs[0]).toEqual({ a: [10, 11, 12, 13, 14], bsum: 1 << 20, cached: 4 * (1 << 20) });
     expect(inUse - nr.backend.hostBytesInUse()).toBe(4 * (1 << 20) + 20);   // both buffers freed in the worker
     big.dispose();                                    // a no-op on moved memory: no double count
     expect(inUse - nr.backend.hostBytesInUse()).toBe(4 * (1 << 20) + 20);

@@ -1,5 +1,6 @@
 // Runtime controls: CPU features, kernel level (ISA) and thread count, native memory in use.
 import { native } from './native';
+import { cachedBytes } from '../storage';
 
 export type KernelLevel = 'ref' | 'base' | 'avx2' | 'avx512' | 'neon';
 
@@ -21,4 +22,11 @@ export function getNumThreads(): number { return native().cpuInfo().threads; }
  * without dispose() stay counted although the GC reclaims their memory; process.memoryUsage()
  * .arrayBuffers shows the memory actually held.
  */
-export function hostBytesInUse(): number { return native().hostBytesInUse(); }
+export function hostBytesInUse(): number { return native().hostBytesInUse() - cachedBytes(); }
+
+/**
+ * The buffer cache: memory released by dispose()/tidy() in blocks of 64 KiB or more is kept (up to
+ * cacheLimit(), 256 MiB by default) for the next allocation of the same size. cachedBytes() is what it
+ * holds, emptyCache() frees it, setCacheLimit(0) turns it off.
+ */
+export { cachedBytes, emptyCache, setCacheLimit, cacheLimit } from '../storage';
