@@ -3,7 +3,7 @@
 // the BENCHMARKS `attn` workload, B4 H8 L=S=256 E=Ev=64, causal, float32.
 // Needs the compiled JS: `npm run build:ts && node bench/micro-attention.js [--threads 1] [--reps 15]
 // [--b 4] [--h 8] [--l 256] [--s 256] [--e 64] [--ev 64] [--causal 1] [--dropout 0] [--dtype float32]
-// [--level avx512]`.
+// [--level avx512] [--only fwd|bwd]`.
 'use strict';
 const nr = require('../dist/cjs/index.js');
 const { native } = require('../dist/cjs/backend/native.js');
@@ -48,7 +48,8 @@ const best = (f) => {
   return [m, c];
 };
 fwd();
-const [tf, cf] = best(fwd), [tb, cb] = best(bwd);
+const only = opt('only', '');
+const [tf, cf] = only === 'bwd' ? [NaN, NaN] : best(fwd), [tb, cb] = only === 'fwd' ? [NaN, NaN] : best(bwd);
 console.log(`attention ${dtype} B${B} H${H} L${L} S${S} E${E} Ev${Ev} causal=${causal} dropout=${p} level=${nr.backend.cpuInfo().active} ` +
   `threads=${nr.backend.getNumThreads()}: fwd ${tf.toFixed(3)} ms (cpu ${cf.toFixed(2)}), bwd ${tb.toFixed(3)} ms (cpu ${cb.toFixed(2)}), ` +
   `bwd/fwd ${(tb / tf).toFixed(2)} (cpu ${(cb / cf).toFixed(2)})  [min of ${REPS}; load ${require('os').loadavg().map((x) => x.toFixed(2)).join(' ')}]`);

@@ -6,6 +6,8 @@ import * as path from 'path';
 import * as nr from '../src/index';
 import type { Tensor } from '../src/index';
 import { gradcheck, rand64 } from './util/gradcheck';
+import { native } from '../src/backend/native';
+import { args } from '../src/backend/args';
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'attention.json'), 'utf8'));
 const t64 = (v: number[], s: number[]) => nr.fromArray(Float64Array.from(v), s, { dtype: 'float64' });
@@ -97,6 +99,39 @@ describe('scaledDotProductAttention', () => {
         nr.backend.setNumThreads(threads);
       }
     });
+  });
+  it('fused backward writes every element of dq, dk, dv (outputs start as NaN)', () => {
+    // causal with L < S: key blocks no query sees, and a key block only partly seen
+    const [BH, L, S, E, Ev] = [3, 33, 150, 8, 6];
+    nr.manualSeed(3);
+    const [q, k, v, g] = [[L, E], [S, E], [S, Ev], [L, Ev]].map((s) => nr.randn([BH, ...s]));
+    const params = [1, BH, L, S, E, Ev, 0.4, 1, 0, 0, 0, 0, 0];
+    const kernel = () => {
+      const out = nr.empty([BH, L, Ev]), lse = nr.empty([BH, L]);
+      args().nums(params).view(q).view(k).view(v).view(out).view(lse);
+      native().attentionForward(q.storage.buf, k.storage.buf, v.storage.buf, out.storage.buf, lse.storage.buf);
+      const [dq, dk, dv] = [q, k, v].map((t) => nr.full(t.shape as number[], NaN));
+      args().nums(params).view(q).view(k).view(v).view(out).view(lse).view(g).view(dq).view(dk).view(dv);
+      native().attentionBackward(q.storage.buf, k.storage.buf, v.storage.buf, out.storage.buf, lse.storage.buf, g.storage.buf,
+        dq.storage.buf, dk.storage.buf, dv.storage.buf);
+      return [dq, dk, dv].map((t) => t.toFlatArray());
+    };
+    nr.backend.setKernelLevel('ref');
+    const r = kernel();
+    const threads = nr.backend.getNumThreads();
+    try {
+      for (const nt of [1, 4]) {
+        nr.backend.setNumThreads(nt);
+        nr.backend.setKernelLevel(best);
+        const f = kernel();
+        for (let i = 0; i < 3; i++) {
+          const bad = r[i].findIndex((x, j) => !(Math.abs(x - f[i][j]) <= 2e-4 * (1 + Math.abs(x))));
+          expect(bad, `grad ${i} at ${bad}: ref ${r[i][bad]} fused ${f[i][bad]} (${nt} threads)`).toBe(-1);
+        }
+      }
+    } finally {
+      nr.backend.setNumThreads(threads);
+    }
   });
   it('gradcheck with causal mask, bool mask and dropout', () => {
     nr.manualSeed(2);
