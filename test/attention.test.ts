@@ -8,6 +8,7 @@ import type { Tensor } from '../src/index';
 import { gradcheck, rand64 } from './util/gradcheck';
 import { native } from '../src/backend/native';
 import { args } from '../src/backend/args';
+import { fastLevels } from './util/levels';
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'attention.json'), 'utf8'));
 const t64 = (v: number[], s: number[]) => nr.fromArray(Float64Array.from(v), s, { dtype: 'float64' });
@@ -55,7 +56,7 @@ describe('scaledDotProductAttention', () => {
     for (let i = 0; i < 4; i++) r[i].forEach((x, j) => expect(Math.abs(x - f[i][j])).toBeLessThan(2e-4 * (1 + Math.abs(x))));
   });
   // Shapes off the kernel's 32 x 64 tiles, L != S, E != Ev, masks, dropout, float64 and B·H = 1; each
-  // at 1 and 3 threads (3 threads with few heads splits a head's key blocks over tasks and sums dQ).
+  // fast level at 1 and 3 threads (3 threads with few heads splits a head's key blocks over tasks and sums dQ).
   const cases = [
     { lead: [1], L: 70, S: 150, E: 16, Ev: 40, causal: false, mask: 'float', p: 0, dtype: 'float32' },
     { lead: [1, 1], L: 150, S: 150, E: 24, Ev: 24, causal: true, mask: null, p: 0, dtype: 'float32' },
@@ -85,14 +86,16 @@ describe('scaledDotProductAttention', () => {
       const threads = nr.backend.getNumThreads();
       const tol = dtype === 'float64' ? 1e-10 : 2e-4;
       try {
-        for (const nt of [1, 3]) {
-          nr.backend.setNumThreads(nt);
-          nr.backend.setKernelLevel(best);
-          const f = run();
-          for (let i = 0; i < 4; i++) {
-            expect(f[i].length).toBe(r[i].length);
-            const bad = r[i].findIndex((x, j) => !(Math.abs(x - f[i][j]) <= tol * (1 + Math.abs(x))));
-            expect(bad, `output ${i} at ${bad}: ref ${r[i][bad]} fused ${f[i][bad]} (${nt} threads)`).toBe(-1);
+        for (const level of fastLevels()) {
+          for (const nt of [1, 3]) {
+            nr.backend.setNumThreads(nt);
+            nr.backend.setKernelLevel(level as any);
+            const f = run();
+            for (let i = 0; i < 4; i++) {
+              expect(f[i].length).toBe(r[i].length);
+              const bad = r[i].findIndex((x, j) => !(Math.abs(x - f[i][j]) <= tol * (1 + Math.abs(x))));
+              expect(bad, `output ${i} at ${bad}: ref ${r[i][bad]} fused ${f[i][bad]} (${level}, ${nt} threads)`).toBe(-1);
+            }
           }
         }
       } finally {
@@ -120,13 +123,15 @@ describe('scaledDotProductAttention', () => {
     const r = kernel();
     const threads = nr.backend.getNumThreads();
     try {
-      for (const nt of [1, 4]) {
-        nr.backend.setNumThreads(nt);
-        nr.backend.setKernelLevel(best);
-        const f = kernel();
-        for (let i = 0; i < 3; i++) {
-          const bad = r[i].findIndex((x, j) => !(Math.abs(x - f[i][j]) <= 2e-4 * (1 + Math.abs(x))));
-          expect(bad, `grad ${i} at ${bad}: ref ${r[i][bad]} fused ${f[i][bad]} (${nt} threads)`).toBe(-1);
+      for (const level of fastLevels()) {
+        for (const nt of [1, 4]) {
+          nr.backend.setNumThreads(nt);
+          nr.backend.setKernelLevel(level as any);
+          const f = kernel();
+          for (let i = 0; i < 3; i++) {
+            const bad = r[i].findIndex((x, j) => !(Math.abs(x - f[i][j]) <= 2e-4 * (1 + Math.abs(x))));
+            expect(bad, `grad ${i} at ${bad}: ref ${r[i][bad]} fused ${f[i][bad]} (${level}, ${nt} threads)`).toBe(-1);
+          }
         }
       }
     } finally {
