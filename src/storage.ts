@@ -26,6 +26,7 @@ function take(nbytes: number): ArrayBuffer | undefined {
   const list = pool.get(nbytes);
   if (!list || list.length === 0) return undefined;
   pooledBytes -= nbytes;
+  native().hostBytesAdd(nbytes);
   return list.pop();
 }
 
@@ -34,7 +35,9 @@ export function cachedBytes(): number { return pooledBytes; }
 
 /** Frees every cached buffer now. */
 export function emptyCache(): void {
-  for (const list of pool.values()) for (const b of list) native().free(b, false);
+  for (const list of pool.values()) {
+    for (const b of list) { native().hostBytesAdd(b.byteLength); native().free(b, false); }
+  }
   pool.clear();
   pooledBytes = 0;
 }
@@ -85,6 +88,7 @@ export class Storage {
       if (!list) pool.set(n, list = []);
       list.push(moved);
       pooledBytes += n;
+      native().hostBytesAdd(-n);
       return;
     }
     native().free(this.buf, this.external);

@@ -12,6 +12,7 @@ export interface NativeAddon {
   alloc(bytes: number, zero: boolean): ArrayBuffer;
   free(buf: ArrayBuffer, external: boolean): void;
   hostBytesInUse(): number;
+  hostBytesAdd(delta: number): void;
   externalBuffers(): boolean;
   cudaInfo(): import('./cuda').CudaInfo;
   [name: string]: any;

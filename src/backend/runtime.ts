@@ -1,6 +1,5 @@
 // Runtime controls: CPU features, kernel level (ISA) and thread count, native memory in use.
 import { native } from './native';
-import { cachedBytes } from '../storage';
 
 export type KernelLevel = 'ref' | 'base' | 'avx2' | 'avx512' | 'neon';
 
@@ -22,7 +21,7 @@ export function getNumThreads(): number { return native().cpuInfo().threads; }
  * without dispose() stay counted although the GC reclaims their memory; process.memoryUsage()
  * .arrayBuffers shows the memory actually held.
  */
-export function hostBytesInUse(): number { return native().hostBytesInUse() - cachedBytes(); }
+export function hostBytesInUse(): number { return native().hostBytesInUse(); }
 
 /**
  * The buffer cache: memory released by dispose()/tidy() in blocks of 64 KiB or more is kept (up to
