@@ -1,0 +1,190 @@
+// Fast 2-D convolution forward as an implicit GEMM per image and group:
+//   y_g (Kg, PQ) = [bias | w_g] (Kg, 1 + CgRS) · [ones ; col] (1 + CgRS, PQ)
+// with the packed-GEMM microkernels of gemm_kernel.h, but no column buffer: the B panels are packed
+// straight from the image (GemmKernel::pack_b_conv gathers the im2col rows, padding included), and
+// the bias is a leading column of the packed weights against a row of ones, so it costs nothing
+// and y is written once. The weights are packed once per call (k-major MR-row panels, shared by
+// all threads). Work is split into tasks of (image, group, column chunk): a chunk is the panels
+// whose depth block fits a core's L2 (kr.slab_kib); each task packs its own panels into a
+// per-thread buffer and runs every row tile of the weights over them, depth block by depth block.
+// Threads pull tasks from a shared counter, so N = 1 and N = 8 split equally well.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include "kernels/cpu/gemm_kernel.h"
+#include "nr/kernels/conv.h"
+#include "nr/kernels/dispatch.h"
+#include "runtime/cpu_features.h"
+#include "runtime/threadpool.h"
+
+namespace nr {
+
+namespace {
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// A grow-only, 64-byte aligned buffer of the calling thread, reused across calls: the packed
+// weights, then one slot of packed B panels per worker (allocated here, so no allocation, and no
+// exception, ever happens on a pool thread).
+struct AlignedBuf {
+  void* p = nullptr;
+  size_t cap = 0;
+  ~AlignedBuf() { std::free(p); }
+  void* get(size_t bytes) {
+    if (bytes > cap) {
+      std::free(p);
+      cap = (bytes + 4095) & ~size_t(4095);
+      p = std::aligned_alloc(64, cap);
+      if (!p) { cap = 0; throw std::bad_alloc(); }
+    }
+    return p;
+  }
+  // Drops buffers above 16 MiB after the call, so one huge convolution does not pin memory.
+  void trim() {
+    if (cap > (size_t(16) << 20)) { std::free(p); p = nullptr; cap = 0; }
+  }
+};
+thread_local AlignedBuf tl_work;
+
+// Packs w_g (Kg, Cg, R, S) (and bias_g) into k-major panels of MR rows over depth KD = CRS (+1)
+// in B's row order (bias, then (r, s, c) with c fastest; see ConvB): panel ip, depth k, row i at
+// dst[(ip*KD + k)*MR + i]; rows past Kg are zero.
+template <typename T>
+void pack_weights(const T* w, const T* bias, int64_t Kg, int64_t Cg, int64_t RS, int64_t MR, T* dst) {
+  const int64_t CRS = Cg * RS, KD = CRS + (bias ? 1 : 0), mpan = ceil_div(Kg, MR);
+  for (int64_t ip = 0; ip < mpan; ++ip) {
+    T* d = dst + ip * KD * MR;
+    for (int64_t i = 0; i < MR; ++i) {
+      const int64_t row = ip * MR + i;
+      if (row >= Kg) {
+        for (int64_t k = 0; k < KD; ++k) d[k * MR + i] = T(0);
+        continue;
+      }
+      const T* wr = w + row * CRS;
+      int64_t k = 0;
+      if (bias) d[(k++) * MR + i] = bias[row];
+      for (int64_t t = 0; t < RS; ++t)
+        for (int64_t c = 0; c < Cg; ++c, ++k) d[k * MR + i] = wr[c * RS + t];
+    }
+  }
+}
+
+template <typename T>
+void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
+  const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups, PQ = s.P * s.Q, CRS = Cg * s.R * s.S;
+  const int64_t KD = CRS + (bias ? 1 : 0);  // GEMM depth
+  const int64_t MR = kr.mr, NR = kr.nr;
+  const int64_t mpan = ceil_div(Kg, MR), npan = ceil_div(PQ, NR);
+  if (s.N <= 0 || Kg <= 0 || PQ <= 0) return;
+
+  // Depth blocks of (nearly) equal size, a multiple of 8 (as in the GEMM driver).
+  const int64_t nkb = ceil_div(KD, (int64_t)kr.kc);
+  const int64_t KC = std::min<int64_t>((ceil_div(KD, nkb) + 7) / 8 * 8, KD);
+
+  // Column chunks: as many panels as keep one depth block of them in L2, fewer when that leaves
+  // too few tasks for the threads; chunks of one image are balanced.
+  int nt = num_threads();
+  const double flops = 2.0 * (double)s.N * (double)s.K * (double)PQ * (double)KD;
+  if (flops < 2e6) nt = 1;
+  const int64_t pan_bytes = KC * NR * (int64_t)sizeof(T);
+  int64_t pp = std::max<int64_t>(1, std::min<int64_t>(npan, (int64_t)kr.slab_kib * 1024 / pan_bytes));
+  const int64_t images = s.N * s.groups;
+  if (nt > 1) {
+    while (pp > 1 && images * ceil_div(npan, pp) < 4 * nt) pp = ceil_div(pp, 2);
+  }
+  const int64_t nchunk = ceil_div(npan, pp);
+  pp = ceil_div(npan, nchunk);
+  const int64_t ntasks = images * nchunk;
+  const int64_t nslots = nt == 1 ? 1 : std::min<int64_t>(nt, ntasks);
+
+  // A padded convolution reads a zero-padded copy of the input rows that a task's columns need
+  // (its window: Cg x rows x Wp), so packing never clips; an unpadded one reads x in place.
+  const bool padded = s.ph > 0 || s.pw > 0;
+  const int64_t Wp = (s.Q - 1) * s.sw + (s.S - 1) * s.dw + 1;
+  const int64_t rows_max = ((pp * NR - 1) / s.Q + 1) * s.sh + (s.R - 1) * s.dh + 1;
+  const int64_t win_bytes = padded ? Cg * rows_max * Wp * (int64_t)sizeof(T) : 0;
+
+  // Workspace: packed weights (one copy per group, shared by every task), then a slot per worker
+  // (packed B panels, then the window).
+  const int64_t wg_elems = mpan * KD * MR;
+  const int64_t w_bytes = (s.groups * wg_elems * (int64_t)sizeof(T) + 4095) / 4096 * 4096;
+  const int64_t b_bytes = (pp * pan_bytes + 63) / 64 * 64;
+  const int64_t slot_bytes = (b_bytes + win_bytes + 4095) / 4096 * 4096;
+  char* work = static_cast<char*>(tl_work.get((size_t)(w_bytes + nslots * slot_bytes)));
+  T* wpack = reinterpret_cast<T*>(work);
+  for (int64_t g = 0; g < s.groups; ++g)
+    pack_weights<T>(w + g * Kg * CRS, bias ? bias + g * Kg : nullptr, Kg, Cg, s.R * s.S, MR, wpack + g * wg_elems);
+
+  auto run_task = [&](int64_t t, T* bp) {
+    const int64_t img = t / nchunk, ch = t % nchunk;
+    const int64_t n = img / s.groups, g = img % s.groups;
+    const int64_t p_lo = ch * pp, p_hi = std::min(npan, p_lo + pp);
+    const T* wg = wpack + g * wg_elems;
+    T* yg = y + (n * s.K + g * Kg) * PQ;
+    const T* xg = x + (n * s.C + g * Cg) * s.H * s.W;
+    ConvB geo{xg, Cg, s.H * s.W, s.W, s.S, s.Q, s.sh, s.sw, s.dh, s.dw, 0, bias != nullptr};
+    if (padded) {
+      // Window rows i <-> input rows ih0 + i, columns t <-> input columns t - pw.
+      const int64_t pa = p_lo * NR / s.Q, pb = (std::min(PQ, p_hi * NR) - 1) / s.Q;
+      const int64_t rows = (pb - pa) * s.sh + (s.R - 1) * s.dh + 1, ih0 = pa * s.sh - s.ph;
+      const int64_t t0 = std::min(s.pw, Wp), t1 = std::min(Wp, s.W + s.pw);  // columns inside x
+      T* win = reinterpret_cast<T*>(reinterpret_cast<char*>(bp) + b_bytes);
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t i = 0; i < rows; ++i) {
+          T* d = win + (c * rows + i) * Wp;
+          const int64_t ih = ih0 + i;
+          if (ih < 0 || ih >= s.H || t1 <= t0) { std::memset(d, 0, sizeof(T) * Wp); continue; }
+          std::memset(d, 0, sizeof(T) * t0);
+          std::memcpy(d + t0, xg + (c * s.H + ih) * s.W + (t0 - s.pw), sizeof(T) * (t1 - t0));
+          std::memset(d + t1, 0, sizeof(T) * (Wp - t1));
+        }
+      geo.x = win;
+      geo.cs = rows * Wp;
+      geo.rs = Wp;
+      geo.p0 = pa;
+    }
+    for (int64_t kb = 0; kb < nkb; ++kb) {
+      const int64_t k0 = kb * KC, kcb = std::min(KC, KD - k0);
+      for (int64_t jp = p_lo; jp < p_hi; ++jp) {
+        const int64_t j = jp * NR;
+        kr.pack_b_conv(bp + (jp - p_lo) * kcb * NR, geo, k0, kcb, j, std::min(NR, PQ - j));
+      }
+      const T beta = kb == 0 ? T(0) : T(1);
+      for (int64_t ip = 0; ip < mpan; ++ip) {
+        const int64_t m = std::min(MR, Kg - ip * MR);
+        const T* ap = wg + (ip * KD + k0) * MR;
+        T* yr = yg + ip * MR * PQ;
+        for (int64_t jp = p_lo; jp < p_hi; ++jp) {
+          const int64_t j = jp * NR;
+          kr.micro(kcb, ap, 0, bp + (jp - p_lo) * kcb * NR, yr + j, PQ, 1, m, std::min(NR, PQ - j), T(1), beta, nullptr);
+        }
+      }
+    }
+  };
+
+  auto slot = [&](int64_t i) { return reinterpret_cast<T*>(work + w_bytes + i * slot_bytes); };
+  if (nslots == 1) {
+    for (int64_t t = 0; t < ntasks; ++t) run_task(t, slot(0));
+  } else {
+    // One pool job per slot; each pulls tasks in order from a shared counter (a thread that
+    // wakes late, or is descheduled on a busy machine, simply takes fewer).
+    std::atomic<int64_t> next{0}, slots{0};
+    parallel_for(nslots, 1, [&](int64_t, int64_t) {
+      T* bp = slot(slots.fetch_add(1, std::memory_order_relaxed));
+      for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) run_task(t, bp);
+    });
+  }
+  tl_work.trim();
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2dShape& s, const View& x, const View& w, const View* bias, const View& y) {
+  const Isa isa = active_isa();
+  if (isa == Isa::kRef) return conv2d_forward_ref(s, x, w, bias, y);
+  NR_DISPATCH_FLOAT(x.dtype, T, fwd<T>(gemm_kernel_for<T>(isa), s, x.ptr<T>(), w.ptr<T>(), bias ? bias->ptr<T>() : nullptr, y.ptr<T>()));
+}
+
+}  // namespace nr
