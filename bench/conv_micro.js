@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Conv2d micro-benchmark: min (and median) of many single calls per shape, at a given thread
 // count, with the load average printed alongside (the machine is shared). Needs the built package.
-//   node bench/conv_micro.js [--threads N] [--reps R] [--bwd]
+//   node bench/conv_micro.js [--threads N] [--reps R] [--bwd] [--only 0,2 (shape indices)]
 'use strict';
 const os = require('os');
 const path = require('path');
@@ -10,6 +10,8 @@ const nr = require(path.join(__dirname, '..', 'dist', 'cjs', 'index.js'));
 const argv = process.argv.slice(2);
 const opt = (name, d) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
 const threads = opt('--threads', 1), reps = opt('--reps', 30), bwd = argv.includes('--bwd');
+const onlyArg = argv.indexOf('--only');
+const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',').map(Number) : null;  // shape indices
 nr.backend.setNumThreads(threads);
 
 // [label, N, C, K, H, W, R, S, opts]
@@ -41,7 +43,8 @@ function time(fn) {
 }
 
 console.log(`threads ${threads}, reps ${reps}, isa ${nr.backend.cpuInfo().active}, loadavg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-for (const [label, N, C, K, H, W, R, S, o] of SHAPES) {
+for (const [idx, [label, N, C, K, H, W, R, S, o]] of SHAPES.entries()) {
+  if (only && !only.includes(idx)) continue;
   nr.manualSeed(0);
   const x = nr.randn([N, C, H, W]), w = nr.randn([K, C, R, S]).mul(0.1), b = nr.randn([K]);
   const y0 = nr.conv2d(x, w, b, o);
