@@ -5,7 +5,8 @@
 'use strict';
 const os = require('os');
 const path = require('path');
-const nr = require(path.join(__dirname, '..', 'dist', 'cjs', 'index.js'));
+// CONV_MICRO_PKG: another build's dist/cjs/index.js (e.g. a checkout of main, for before/after).
+const nr = require(process.env.CONV_MICRO_PKG || path.join(__dirname, '..', 'dist', 'cjs', 'index.js'));
 
 const argv = process.argv.slice(2);
 const opt = (name, d) => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : d; };
