@@ -124,7 +124,7 @@ void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, 
     const T* wg = wpack + g * wg_elems;
     T* yg = y + (n * s.K + g * Kg) * PQ;
     const T* xg = x + (n * s.C + g * Cg) * s.H * s.W;
-    ConvB geo{xg, Cg, s.H * s.W, s.W, s.S, s.Q, s.sh, s.sw, s.dh, s.dw, 0, bias != nullptr};
+    ConvB geo{xg, Cg, s.H * s.W, s.W, s.S, s.Q, s.sh, s.sw, s.dh, s.dw, 0, !padded, bias != nullptr};
     if (padded) {
       // Window rows i <-> input rows ih0 + i, columns t <-> input columns t - pw.
       const int64_t pa = p_lo * NR / s.Q, pb = (std::min(PQ, p_hi * NR) - 1) / s.Q;

@@ -17,6 +17,7 @@ namespace nr {
 struct ConvB {
   const void* x;
   int64_t Cg, cs, rs, S, Q, sh, sw, dh, dw, p0;
+  bool stream;  // x is read in place from memory: prefetch the next panel's inputs while packing
   bool ones;
 };
 
