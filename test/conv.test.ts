@@ -160,6 +160,19 @@ describe('conv/pool kernels', () => {
     gradcheck((x) => nr.maxPool2d(x, 2, { stride: 1 }), [x]);
     gradcheck((x, w) => nr.conv1d(x, w, null, { padding: 'same' }), [rand64([2, 3, 7]), rand64([2, 3, 4])]);
   });
+  it('conv2d bias folded into the kernel: gradient of the bias alone, float64 bias on float32 input', () => {
+    nr.manualSeed(5);
+    const x = nr.randn([2, 3, 6, 5]), w = nr.randn([4, 3, 3, 3]), b = nr.randn([4]).requiresGrad_(true);
+    const g = nr.randn([2, 4, 6, 5]);
+    nr.conv2d(x, w, b, { padding: 1 }).backward(g);
+    const want = g.sum([0, 2, 3]).toFlatArray();
+    b.grad!.toFlatArray().forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    // a bias of another dtype is added after the kernel, with type promotion as before
+    const y64 = nr.conv2d(x, w, nr.zeros([4], { dtype: 'float64' }), { padding: 1 });
+    expect(y64.dtype).toBe('float64');
+    const y32 = nr.conv2d(x, w, null, { padding: 1 }).toFlatArray();
+    y64.toFlatArray().forEach((v, i) => expect(v).toBeCloseTo(y32[i], 5));
+  });
   it('pad with constant value and negative crop', () => {
     const x = nr.arange(6, undefined, 1, { dtype: 'float64' }).reshape([2, 3]).requiresGrad_(true);
     expect(nr.pad(x, [1, 0, 0, 1], -1).toArray()).toEqual([[-1, 0, 1, 2], [-1, 3, 4, 5], [-1, -1, -1, -1]]);
@@ -173,6 +186,7 @@ describe('conv/pool kernels', () => {
     expect(() => nr.conv2d(nr.randn([3, 8]), nr.randn([4, 3, 3, 3]))).toThrow(/conv2d: expected a 4-D input/);
     expect(() => nr.conv2d(x, nr.randn([4, 3, 3, 3]), null, { groups: 2 })).toThrow(/groups=2/);
     expect(() => nr.conv2d(x, nr.randn([4, 3, 3, 3], { dtype: 'float64' }))).toThrow(/same floating dtype/);
+    expect(() => nr.conv2d(x, nr.randn([4, 3, 3, 3]), nr.randn([3]))).toThrow(/conv2d: bias of 3 elements for 4 output channels/);
     expect(() => nr.maxPool2d(x, 3, { padding: 2 })).toThrow(/at most half the kernel/);
     expect(() => nr.adaptiveAvgPool2d(x, 0)).toThrow(/positive/);
   });
