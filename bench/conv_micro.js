@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Conv2d micro-benchmark: min (and median) of many single calls per shape, at a given thread
 // count, with the load average printed alongside (the machine is shared). Needs the built package.
-//   node bench/conv_micro.js [--threads N] [--reps R] [--bwd] [--only 0,2 (shape indices)]
+//   node bench/conv_micro.js [--threads N] [--reps R] [--bwd] [--only 0,2 (shape indices)] [--level avx2]
 'use strict';
 const os = require('os');
 const path = require('path');
@@ -14,6 +14,8 @@ const threads = opt('--threads', 1), reps = opt('--reps', 30), bwd = argv.includ
 const onlyArg = argv.indexOf('--only');
 const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',').map(Number) : null;  // shape indices
 nr.backend.setNumThreads(threads);
+const levelArg = argv.indexOf('--level');  // kernel level (default: the best)
+if (levelArg >= 0 && !nr.backend.setKernelLevel(argv[levelArg + 1])) throw new Error(`level ${argv[levelArg + 1]} unavailable`);
 
 // [label, N, C, K, H, W, R, S, opts]
 const SHAPES = [
