@@ -79,7 +79,8 @@ describe('conv/pool kernels', () => {
     }
   });
   // The implicit-GEMM forward (conv_forward.cc + gemm_conv_pack.inc) at every kernel level against
-  // the reference: padding (row windows) and none (input read in place), strides (sw > 1 gathers),
+  // the reference: weights packed or read in place, padding (row windows) and none (input read in
+  // place), strides (sw > 1 gathers),
   // dilation, groups (incl. depthwise), N = 1, output rows narrower than a vector (Q < lanes),
   // deep C*R*S (several depth blocks), several column chunks over 1 and 2 threads, bias or not.
   it('conv2d forward: every kernel level, float32/float64, matches the reference', () => {
@@ -101,6 +102,13 @@ describe('conv/pool kernels', () => {
       [1, 130, 6, 6, 10, 3, 3, [1, 1], [1, 1], [1, 1], 1],    // C*R*S = 1170: several depth blocks
       [2, 16, 30, 30, 20, 3, 3, [1, 1], [1, 1], [1, 1], 1],   // several column chunks and tasks
     ];
+    // With N*P*Q >= 512 the weights are packed (bias as a ones row); below, read in place (bias
+    // filled first): run the smaller geometries both ways.
+    for (const c of cases.slice(0, 10)) {
+      const [, , H, W, , R, S, [sh, sw], [ph, pw], [dh, dw]] = c;
+      const PQ = (Math.floor((H + 2 * ph - dh * (R - 1) - 1) / sh) + 1) * (Math.floor((W + 2 * pw - dw * (S - 1) - 1) / sw) + 1);
+      if (c[0] * PQ < 512) cases.push([Math.ceil(512 / PQ), ...c.slice(1)] as typeof c);
+    }
     try {
       for (const dtype of ['float32', 'float64'] as const) {
         const tol = dtype === 'float32' ? 2e-5 : 1e-12;

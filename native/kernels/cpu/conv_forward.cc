@@ -1,13 +1,17 @@
 // Fast 2-D convolution forward as an implicit GEMM per image and group:
-//   y_g (Kg, PQ) = [bias | w_g] (Kg, 1 + CgRS) · [ones ; col] (1 + CgRS, PQ)
+//   y_g (Kg, PQ) = w_g (Kg, CgRS) · col (CgRS, PQ)  (+ bias_g per row)
 // with the packed-GEMM microkernels of gemm_kernel.h, but no column buffer: the B panels are packed
-// straight from the image (GemmKernel::pack_b_conv gathers the im2col rows, padding included), and
-// the bias is a leading column of the packed weights against a row of ones, so it costs nothing
-// and y is written once. The weights are packed once per call (k-major MR-row panels, shared by
-// all threads). Work is split into tasks of (image, group, column chunk): a chunk is the panels
-// whose depth block fits a core's L2 (kr.slab_kib); each task packs its own panels into a
-// per-thread buffer and runs every row tile of the weights over them, depth block by depth block.
-// Threads pull tasks from a shared counter, so N = 1 and N = 8 split equally well.
+// straight from the image (GemmKernel::pack_b_conv gathers the im2col rows, padding included).
+// The weights are either packed once per call (k-major MR-row panels, shared by all threads) with
+// the bias as a leading column against a row of ones in B (free, and y is written once), or, when
+// there is little work per weight (N*P*Q small: batch-1 layers with big weights), read in place
+// (row-major A, as the GEMM does) with each task first filling its part of y with the bias and
+// the microkernels accumulating onto it. Work is split into tasks of
+// (image, group, column chunk): a chunk is the panels whose depth block fits a core's L2
+// (kr.slab_kib); each task packs its own panels into a per-thread buffer and runs every row tile
+// of the weights over them, depth block by depth block. Threads pull tasks from a shared counter,
+// so N = 1 and N = 8 split equally well.
+// x (N, C, H, W), w (K, C/groups, R, S), y (N, K, P, Q), bias (K), all contiguous.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -25,9 +29,9 @@ namespace {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// A grow-only, 64-byte aligned buffer of the calling thread, reused across calls: the packed
-// weights, then one slot of packed B panels per worker (allocated here, so no allocation, and no
-// exception, ever happens on a pool thread).
+// A grow-only, 64-byte aligned buffer of the calling thread, reused across calls: one slot of
+// packed B panels (and input window) per worker, allocated here, so no allocation, and no
+// exception, ever happens on a pool thread.
 struct AlignedBuf {
   void* p = nullptr;
   size_t cap = 0;
@@ -48,25 +52,22 @@ struct AlignedBuf {
 };
 thread_local AlignedBuf tl_work;
 
-// Packs w_g (Kg, Cg, R, S) (and bias_g) into k-major panels of MR rows over depth KD = CRS (+1)
-// in B's row order (bias, then (r, s, c) with c fastest; see ConvB): panel ip, depth k, row i at
-// dst[(ip*KD + k)*MR + i]; rows past Kg are zero.
+// Below this many output positions per weight (N*P*Q), the weights are read in place instead of
+// packed: packing costs about as much as a few hundred multiply-adds per weight.
+constexpr int64_t kPackWeightsMinWork = 512;
+
+// Packs w_g (Kg, CRS) (and bias_g) into k-major panels of MR rows over depth KD = CRS (+1), the
+// bias first: panel ip, depth k, row i at dst[(ip*KD + k)*MR + i]; rows past Kg are zero.
 template <typename T>
-void pack_weights(const T* w, const T* bias, int64_t Kg, int64_t Cg, int64_t RS, int64_t MR, T* dst) {
-  const int64_t CRS = Cg * RS, KD = CRS + (bias ? 1 : 0), mpan = ceil_div(Kg, MR);
+void pack_weights(const T* w, const T* bias, int64_t Kg, int64_t CRS, int64_t MR, T* dst) {
+  const int64_t KD = CRS + (bias ? 1 : 0), mpan = ceil_div(Kg, MR);
   for (int64_t ip = 0; ip < mpan; ++ip) {
     T* d = dst + ip * KD * MR;
-    for (int64_t i = 0; i < MR; ++i) {
-      const int64_t row = ip * MR + i;
-      if (row >= Kg) {
-        for (int64_t k = 0; k < KD; ++k) d[k * MR + i] = T(0);
-        continue;
-      }
-      const T* wr = w + row * CRS;
-      int64_t k = 0;
-      if (bias) d[(k++) * MR + i] = bias[row];
-      for (int64_t t = 0; t < RS; ++t)
-        for (int64_t c = 0; c < Cg; ++c, ++k) d[k * MR + i] = wr[c * RS + t];
+    const int64_t m = std::min(MR, Kg - ip * MR);
+    for (int64_t k = 0; k < KD; ++k) {
+      const int64_t t = k - (bias ? 1 : 0);
+      for (int64_t i = 0; i < m; ++i) d[k * MR + i] = t < 0 ? bias[ip * MR + i] : w[(ip * MR + i) * CRS + t];
+      for (int64_t i = m; i < MR; ++i) d[k * MR + i] = T(0);
     }
   }
 }
@@ -74,7 +75,8 @@ void pack_weights(const T* w, const T* bias, int64_t Kg, int64_t Cg, int64_t RS,
 template <typename T>
 void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups, PQ = s.P * s.Q, CRS = Cg * s.R * s.S;
-  const int64_t KD = CRS + (bias ? 1 : 0);  // GEMM depth
+  const bool wpacked = (double)s.N * (double)PQ >= (double)kPackWeightsMinWork;
+  const int64_t KD = CRS + (wpacked && bias ? 1 : 0);  // GEMM depth (the bias row when packed)
   const int64_t MR = kr.mr, NR = kr.nr;
   const int64_t mpan = ceil_div(Kg, MR), npan = ceil_div(PQ, NR);
   if (s.N <= 0 || Kg <= 0 || PQ <= 0) return;
@@ -106,25 +108,26 @@ void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, 
   const int64_t rows_max = ((pp * NR - 1) / s.Q + 1) * s.sh + (s.R - 1) * s.dh + 1;
   const int64_t win_bytes = padded ? Cg * rows_max * Wp * (int64_t)sizeof(T) : 0;
 
-  // Workspace: packed weights (one copy per group, shared by every task), then a slot per worker
-  // (packed B panels, then the window).
-  const int64_t wg_elems = mpan * KD * MR;
+  // Workspace: the packed weights (if packed; one copy per group, shared by every task), then a
+  // slot per worker (packed B panels, then the window).
+  const int64_t wg_elems = wpacked ? mpan * KD * MR : 0;
   const int64_t w_bytes = (s.groups * wg_elems * (int64_t)sizeof(T) + 4095) / 4096 * 4096;
   const int64_t b_bytes = (pp * pan_bytes + 63) / 64 * 64;
   const int64_t slot_bytes = (b_bytes + win_bytes + 4095) / 4096 * 4096;
   char* work = static_cast<char*>(tl_work.get((size_t)(w_bytes + nslots * slot_bytes)));
   T* wpack = reinterpret_cast<T*>(work);
-  for (int64_t g = 0; g < s.groups; ++g)
-    pack_weights<T>(w + g * Kg * CRS, bias ? bias + g * Kg : nullptr, Kg, Cg, s.R * s.S, MR, wpack + g * wg_elems);
+  if (wpacked)
+    for (int64_t g = 0; g < s.groups; ++g)
+      pack_weights<T>(w + g * Kg * CRS, bias ? bias + g * Kg : nullptr, Kg, CRS, MR, wpack + g * wg_elems);
 
   auto run_task = [&](int64_t t, T* bp) {
     const int64_t img = t / nchunk, ch = t % nchunk;
     const int64_t n = img / s.groups, g = img % s.groups;
     const int64_t p_lo = ch * pp, p_hi = std::min(npan, p_lo + pp);
-    const T* wg = wpack + g * wg_elems;
+    const T* wg = wpacked ? wpack + g * wg_elems : w + g * Kg * CRS;  // packed, or (Kg, CRS) row-major
     T* yg = y + (n * s.K + g * Kg) * PQ;
     const T* xg = x + (n * s.C + g * Cg) * s.H * s.W;
-    ConvB geo{xg, Cg, s.H * s.W, s.W, s.S, s.Q, s.sh, s.sw, s.dh, s.dw, 0, !padded, bias != nullptr};
+    ConvB geo{xg, s.H * s.W, s.W, s.R, s.S, s.Q, s.sh, s.sw, s.dh, s.dw, 0, !padded, wpacked && bias};
     if (padded) {
       // Window rows i <-> input rows ih0 + i, columns t <-> input columns t - pw.
       const int64_t pa = p_lo * NR / s.Q, pb = (std::min(PQ, p_hi * NR) - 1) / s.Q;
@@ -145,20 +148,23 @@ void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, 
       geo.rs = Wp;
       geo.p0 = pa;
     }
+    const int64_t j_lo = p_lo * NR, j_hi = std::min(PQ, p_hi * NR);
+    if (bias && !wpacked)
+      for (int64_t i = 0; i < Kg; ++i) std::fill(yg + i * PQ + j_lo, yg + i * PQ + j_hi, bias[g * Kg + i]);
     for (int64_t kb = 0; kb < nkb; ++kb) {
       const int64_t k0 = kb * KC, kcb = std::min(KC, KD - k0);
       for (int64_t jp = p_lo; jp < p_hi; ++jp) {
         const int64_t j = jp * NR;
         kr.pack_b_conv(bp + (jp - p_lo) * kcb * NR, geo, k0, kcb, j, std::min(NR, PQ - j));
       }
-      const T beta = kb == 0 ? T(0) : T(1);
+      const T beta = kb == 0 && (wpacked || !bias) ? T(0) : T(1);
       for (int64_t ip = 0; ip < mpan; ++ip) {
         const int64_t m = std::min(MR, Kg - ip * MR);
-        const T* ap = wg + (ip * KD + k0) * MR;
+        const T* ap = wpacked ? wg + (ip * KD + k0) * MR : wg + ip * MR * CRS + k0;
         T* yr = yg + ip * MR * PQ;
         for (int64_t jp = p_lo; jp < p_hi; ++jp) {
           const int64_t j = jp * NR;
-          kr.micro(kcb, ap, 0, bp + (jp - p_lo) * kcb * NR, yr + j, PQ, 1, m, std::min(NR, PQ - j), T(1), beta, nullptr);
+          kr.micro(kcb, ap, wpacked ? 0 : CRS, bp + (jp - p_lo) * kcb * NR, yr + j, PQ, 1, m, std::min(NR, PQ - j), T(1), beta, nullptr);
         }
       }
     }

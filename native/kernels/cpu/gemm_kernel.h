@@ -10,13 +10,13 @@ namespace nr {
 // B of a convolution as an implicit im2col matrix, read straight from the input by
 // GemmKernel::pack_b_conv (no column buffer). x holds the Cg channels of one image's group (channel
 // stride cs, row stride rs), already padded so that every read is inside it: output row p reads
-// rows from (p - p0)*sh on. Row k of B = (r, s, c) with the channel fastest (k = (r*S + s)*Cg + c),
-// after a leading row of ones when `ones` is set (the bias rides in A's column 0); column j =
-// output position (p, q) = (j / Q, j % Q):
-//   B[(r, s, c)][j] = x[c*cs + ((p - p0)*sh + r*dh)*rs + q*sw + s*dw].
+// rows from (p - p0)*sh on. Row k of B = (c, r, s) in the weights' order (k = (c*R + r)*S + s),
+// after a leading row of ones when `ones` is set (a bias in A's column 0); column j = output
+// position (p, q) = (j / Q, j % Q):
+//   B[(c, r, s)][j] = x[c*cs + ((p - p0)*sh + r*dh)*rs + q*sw + s*dw].
 struct ConvB {
   const void* x;
-  int64_t Cg, cs, rs, S, Q, sh, sw, dh, dw, p0;
+  int64_t cs, rs, R, S, Q, sh, sw, dh, dw, p0;
   bool stream;  // x is read in place from memory: prefetch the next panel's inputs while packing
   bool ones;
 };
