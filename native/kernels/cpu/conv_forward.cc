@@ -134,15 +134,26 @@ void fwd(const GemmKernel<T>& kr, const Conv2dShape& s, const T* x, const T* w, 
       const int64_t rows = (pb - pa) * s.sh + (s.R - 1) * s.dh + 1, ih0 = pa * s.sh - s.ph;
       const int64_t t0 = std::min(s.pw, Wp), t1 = std::min(Wp, s.W + s.pw);  // columns inside x
       T* win = reinterpret_cast<T*>(reinterpret_cast<char*>(bp) + b_bytes);
-      for (int64_t c = 0; c < Cg; ++c)
-        for (int64_t i = 0; i < rows; ++i) {
-          T* d = win + (c * rows + i) * Wp;
-          const int64_t ih = ih0 + i;
-          if (ih < 0 || ih >= s.H || t1 <= t0) { std::memset(d, 0, sizeof(T) * Wp); continue; }
-          std::memset(d, 0, sizeof(T) * t0);
-          std::memcpy(d + t0, xg + (c * s.H + ih) * s.W + (t0 - s.pw), sizeof(T) * (t1 - t0));
-          std::memset(d + t1, 0, sizeof(T) * (Wp - t1));
+      // Rows [i0, i1) of the window lie inside the image; when they span whole input rows
+      // (no horizontal padding or cropping) a channel's part is one contiguous copy.
+      const int64_t i0 = std::min(rows, std::max<int64_t>(0, -ih0)), i1 = std::max(i0, std::min(rows, s.H - ih0));
+      const bool whole = t0 == 0 && t1 == Wp && Wp == s.W;
+      for (int64_t c = 0; c < Cg; ++c) {
+        T* wc = win + c * rows * Wp;
+        std::memset(wc, 0, sizeof(T) * i0 * Wp);
+        std::memset(wc + i1 * Wp, 0, sizeof(T) * (rows - i1) * Wp);
+        const T* xc = xg + (c * s.H + ih0) * s.W;
+        if (whole) {
+          std::memcpy(wc + i0 * Wp, xc + i0 * s.W, sizeof(T) * (i1 - i0) * Wp);
+          continue;
         }
+        for (int64_t i = i0; i < i1; ++i) {
+          T* d = wc + i * Wp;
+          for (int64_t t = 0; t < t0; ++t) d[t] = T(0);
+          std::memcpy(d + t0, xc + i * s.W + (t0 - s.pw), sizeof(T) * (t1 - t0));
+          for (int64_t t = t1; t < Wp; ++t) d[t] = T(0);
+        }
+      }
       geo.x = win;
       geo.cs = rows * Wp;
       geo.rs = Wp;
