@@ -102,12 +102,18 @@ describe('conv/pool kernels', () => {
       [1, 130, 6, 6, 10, 3, 3, [1, 1], [1, 1], [1, 1], 1],    // C*R*S = 1170: several depth blocks
       [2, 16, 30, 30, 20, 3, 3, [1, 1], [1, 1], [1, 1], 1],   // several column chunks and tasks
     ];
-    // With N*P*Q >= 512 the weights are packed (bias as a ones row); below, read in place (bias
-    // filled first): run the smaller geometries both ways.
-    for (const c of cases.slice(0, 10)) {
-      const [, , H, W, , R, S, [sh, sw], [ph, pw], [dh, dw]] = c;
+    // With N*P*Q >= 4*(C/groups)*R*S the weights are packed (bias as a ones row), else read in
+    // place (bias filled first): run every geometry both ways, the other way by scaling N or C.
+    for (const c of cases.slice()) {
+      const [N, C, H, W, K, R, S, [sh, sw], [ph, pw], [dh, dw], g] = c;
       const PQ = (Math.floor((H + 2 * ph - dh * (R - 1) - 1) / sh) + 1) * (Math.floor((W + 2 * pw - dw * (S - 1) - 1) / sw) + 1);
-      if (c[0] * PQ < 512) cases.push([Math.ceil(512 / PQ), ...c.slice(1)] as typeof c);
+      const CRS = (C / g) * R * S;
+      if (N * PQ >= 4 * CRS) {
+        const f = Math.floor(N * PQ / (4 * CRS)) + 1;      // more channels: in place
+        cases.push([N, C * f, H, W, K, R, S, [sh, sw], [ph, pw], [dh, dw], g]);
+      } else {
+        cases.push([Math.ceil(4 * CRS / PQ), C, H, W, K, R, S, [sh, sw], [ph, pw], [dh, dw], g]);  // packed
+      }
     }
     try {
       for (const dtype of ['float32', 'float64'] as const) {
