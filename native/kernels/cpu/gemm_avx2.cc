@@ -40,6 +40,10 @@ struct VF {
   static M lanes(int lo, int hi) { return _mm256_andnot_si256(mask32(lo), mask32(hi)); }
   // acc must be zero on m's lanes (maskload zeroes the others, and never touches their memory).
   static V merge_m(V acc, M m, const T* p) { return _mm256_or_ps(acc, _mm256_maskload_ps(p, m)); }
+  // lanes in m = p[idx[lane]] (idx: W int32 offsets), others 0; masked lanes touch no memory
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), _mm256_castsi256_ps(m), 4);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
@@ -59,6 +63,9 @@ struct VD {
   using M = __m256i;
   static M lanes(int lo, int hi) { return _mm256_andnot_si256(mask64(lo), mask64(hi)); }
   static V merge_m(V acc, M m, const T* p) { return _mm256_or_pd(acc, _mm256_maskload_pd(p, m)); }
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), p, _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx)), _mm256_castsi256_pd(m), 8);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 

@@ -37,6 +37,10 @@ struct VF {
   using M = __mmask16;  // lane set [lo, hi)
   static M lanes(int lo, int hi) { return (M)(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
   static V merge_m(V acc, M m, const T* p) { return _mm512_mask_loadu_ps(acc, m, p); }
+  // lanes in m = p[idx[lane]] (idx: W int32 offsets), others 0; masked lanes touch no memory
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), p, 4);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
@@ -56,6 +60,9 @@ struct VD {
   using M = __mmask8;
   static M lanes(int lo, int hi) { return (M)(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
   static V merge_m(V acc, M m, const T* p) { return _mm512_mask_loadu_pd(acc, m, p); }
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), p, 8);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 

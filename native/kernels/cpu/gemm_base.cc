@@ -31,6 +31,7 @@ struct VBase {
   struct M { int lo, hi; };  // lane set [lo, hi)
   static M lanes(int lo, int hi) { return M{lo, hi}; }
   static V merge_m(V acc, M m, const T* p) { for (int i = m.lo; i < m.hi; ++i) acc[i] = p[i]; return acc; }
+  static V gather_m(const T* p, const int32_t* idx, M m) { V r = V{}; for (int i = m.lo; i < m.hi; ++i) r[i] = p[idx[i]]; return r; }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
