@@ -55,8 +55,8 @@ void maxf_2x2(const Pool2dShape& s, const T* x, T* y, int64_t* idx) {
     T* yp = y + pl * s.P * s.Q;
     int64_t* ip = idx + pl * s.P * s.Q;
     const int64_t W2 = 2 * s.Q;
-    T vm[256];
-    int32_t low[256];                                   // 1 when the lower row won column j
+    T vm[256], hv[128];
+    int32_t low[256], hoff[128];                        // low: 1 when the lower row won column j
     for (int64_t p = 0; p < s.P; ++p) {
       const T* r0 = xp + 2 * p * s.W;
       const T* r1 = r0 + s.W;
@@ -69,18 +69,20 @@ void maxf_2x2(const Pool2dShape& s, const T* x, T* y, int64_t* idx) {
           vm[j] = take ? b : a;
           low[j] = take ? 1 : 0;
         }
-        const int64_t q0 = j0 / 2;
-        for (int64_t k = 0; k < jn / 2; ++k) {
+        const int64_t q0 = j0 / 2, nq = jn / 2;
+        for (int64_t k = 0; k < nq; ++k) {              // 32-bit lanes only: vectorises
           const T a = vm[2 * k], b = vm[2 * k + 1];
           const int32_t la = low[2 * k], lb = low[2 * k + 1];
-          const int32_t ra = 2 * la, rb = 2 * lb + 1;     // window-order ranks
-          const bool na = a != a, nb = b != b;
-          const bool take = (nb & !na) | (nb & na & (rb < ra)) | (!na & !nb & ((b > a) | ((b == a) & (rb < ra))));
-          const int64_t q = q0 + k;
-          yp[p * s.Q + q] = take ? b : a;
-          const int64_t row = take ? lb : la, col = 2 * q + (take ? 1 : 0);
-          ip[p * s.Q + q] = (2 * p + row) * s.W + col;
+          const int32_t bfirst = la & (lb ^ 1);          // b's window rank is lower (b upper row, a lower)
+          const int32_t na = a != a, nb = b != b;
+          const int32_t take = (nb & (na ^ 1)) | (nb & na & bfirst) | (((na | nb) ^ 1) & ((b > a) | ((b == a) & bfirst)));
+          hv[k] = take ? b : a;
+          hoff[k] = take ? lb * (int32_t)s.W + 1 : la * (int32_t)s.W;   // offset from (2p, 2q)
         }
+        T* yr = yp + p * s.Q + q0;
+        int64_t* ir = ip + p * s.Q + q0;
+        const int64_t at = 2 * p * s.W + 2 * q0;
+        for (int64_t k = 0; k < nq; ++k) { yr[k] = hv[k]; ir[k] = at + 2 * k + hoff[k]; }
       }
     }
   });
