@@ -236,6 +236,15 @@ export function randint(low: number, high: number, shape: Shape | number, o?: Cr
   if (!isInt(d) && !isFloat(d)) throw new TypeError(`randint: unsupported dtype ${d}`);
   return random(shape, 2, low, high, d, o, 'randint');
 }
+/** Uniform [0, 1) with t's shape and dtype (torch.rand_like); t must be floating-point unless o.dtype says otherwise. */
+export function randLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randLike'); return rand(t.shape, { dtype: t.dtype, ...o }); }
+/** Standard normal with t's shape and dtype (torch.randn_like). */
+export function randnLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randnLike'); return randn(t.shape, { dtype: t.dtype, ...o }); }
+/** Integers uniform in [low, high) with t's shape and dtype (torch.randint_like). */
+export function randintLike(t: Tensor, low: number, high: number, o?: CreateOptions): Tensor {
+  likeOf(t, 'randintLike');
+  return randint(low, high, t.shape, { dtype: t.dtype, ...o });
+}
 /** A random permutation of 0..n-1 (int64). */
 export function randperm(n: number, o?: CreateOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);

@@ -22,7 +22,7 @@ export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from 
 export { manualSeed, initialSeed, getRngState, setRngState } from './random';
 export {
   tensor, fromArray, empty, zeros, ones, full, zerosLike, onesLike, emptyLike, fullLike,
-  arange, linspace, eye, rand, randn, randint, randperm, uniform, normal,
+  arange, linspace, eye, rand, randn, randint, randperm, uniform, normal, randLike, randnLike, randintLike,
 } from './creation';
 export { cat, stack, split, chunk, reshape, transpose, permute, squeeze, unsqueeze, flatten, broadcastTensors, narrow, select } from './ops/view';
 export { add, sub, mul, div, pow, where, maximum, minimum, atan2, fmod, remainder, floorDivide } from './ops/binary';

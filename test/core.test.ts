@@ -80,3 +80,23 @@ describe('gradient ownership', () => {
     expect(seed.toArray()).toEqual([[1, 1], [1, 1]]);
   });
 });
+
+describe('random *Like creators', () => {
+  it('randLike / randnLike / randintLike take shape and dtype from the tensor, seeded', () => {
+    const t = nr.zeros([3, 4], { dtype: 'float64' });
+    nr.manualSeed(5);
+    const a = nr.randnLike(t);
+    nr.manualSeed(5);
+    const b = nr.randn([3, 4], { dtype: 'float64' });
+    expect(a.dtype).toBe('float64');
+    expect(a.toArray()).toEqual(b.toArray());
+    const u = nr.randLike(nr.empty([100]));
+    expect(u.shape).toEqual([100]);
+    expect((u.data() as Float32Array).every((v) => v >= 0 && v < 1)).toBe(true);
+    const r = nr.randintLike(nr.zeros([50], { dtype: 'int32' }), 3, 7);
+    expect(r.dtype).toBe('int32');
+    expect((r.data() as Int32Array).every((v) => v >= 3 && v < 7)).toBe(true);
+    expect(() => nr.randnLike(nr.zeros([2], { dtype: 'int64' }))).toThrow(/randn/);
+    expect(() => nr.randLike(null as any)).toThrow(/randLike: expected a tensor/);
+  });
+});
