@@ -122,7 +122,8 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
     return mmCore(op, a.to('float32'), b.to('float32'), alpha).to(a.dtype);
   }
   if (b.ndim === 2 && a.ndim > 2 && mergeable(a, a.ndim - 2)) {
-    const out = mmCore(op, a.reshape([-1, K]), b, alpha);
+    // rows spelled out, not -1: reshape refuses to infer -1 when K is 0 (ambiguous), as torch does
+    const out = mmCore(op, a.reshape([numelOf(a.shape.slice(0, -1)), K]), b, alpha);
     return out.reshape([...a.shape.slice(0, -1), b.shape[1]]);
   }
   const batch = broadcastBatch(op, a, b);
@@ -295,7 +296,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (LOW_PRECISION.has(x.dtype)) {
     return linear(x.to('float32'), weight.to('float32'), bias ? bias.to('float32') : null).to(x.dtype);
   }
-  const x2 = x.ndim === 2 ? x : x.reshape([-1, inF]);
+  const x2 = x.ndim === 2 ? x : x.reshape([numelOf(x.shape.slice(0, -1)), inF]);   // not -1: inF may be 0
   const out = linear2d(x2, weight, bias ?? null);
   return x.ndim === 2 ? out : out.reshape([...x.shape.slice(0, -1), outF]);
 }
