@@ -142,6 +142,8 @@ export class Tensor {
     // also survive an enclosing tidy(), which would otherwise detach the array under the caller.
     if (src !== this) src._kept = true;
     const A = ARRAY_TYPE[this.dtype];
+    // an empty view may start past the end of its storage (zeros([0, 2]).slice(1, 1)): no memory to view
+    if (this.numel() === 0) return new A(0);
     return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
   }
 

@@ -263,7 +263,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     t._check('cat');
   });
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
-  if (parts.length === 0) return tensors[0].clone();
+  // the result dtype counts the skipped empty inputs too (torch.cat([int64 [0], int32 [2, 3]]) is int64)
+  const dtype = resultType(...tensors);
+  if (parts.length === 0) return attach(Tensor.empty([0], dtype, false, 'cat'), 'cat', tensors, () => tensors.map((t) => (t.requiresGrad ? Tensor.empty(t.shape, t.dtype) : null)));
   const ref = parts[0];
   const d = normDim(dim, ref.ndim, 'cat');
   for (const t of parts) {
@@ -271,7 +273,6 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
       throw new RangeError(`cat: shapes ${parts.map((p) => fmtShape(p.shape)).join(', ')} must match except in dim ${dim}`);
     }
   }
-  const dtype = resultType(...parts);
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((a, t) => a + t.shape[d], 0);
   const out = Tensor.empty(checkShape(shape, 'cat'), dtype, false, 'cat');

@@ -11,4 +11,20 @@ describe('bugs found by the property suites', () => {
     expect(nr.linear(nr.zeros([2, 3, 0]), nr.zeros([4, 0]), nr.ones([4])).toArray()).toEqual(nr.ones([2, 3, 4]).toArray());
     expect(nr.linear(nr.zeros([0]), nr.zeros([2, 0])).toArray()).toEqual([0, 0]);
   });
+
+  it('data() / toArray() of an empty view whose offset lies past the end of its storage', () => {
+    // was: RangeError "Invalid typed array length: 0" from the TypedArray constructor
+    const v = nr.zeros([0, 2]).slice(1, 1, 2);
+    expect(v.shape).toEqual([0, 1]);
+    expect(v.data().length).toBe(0);
+    expect(v.toArray()).toEqual([]);
+    expect(nr.zeros([3, 0]).narrow(0, 2, 1).t().toFlatArray()).toEqual([]);
+  });
+
+  it('cat promotes over every input, the skipped legacy empty 1-D ones included (as torch)', () => {
+    // was: float32 (dtype of the first input) / int32 (dtype of the non-empty inputs only)
+    expect(nr.cat([nr.zeros([0]), nr.zeros([0], { dtype: 'float64' })]).dtype).toBe('float64');
+    expect(nr.cat([nr.zeros([0], { dtype: 'int64' }), nr.zeros([2, 3], { dtype: 'int32' })]).dtype).toBe('int64');
+    expect(nr.cat([nr.zeros([0]), nr.ones([2], { dtype: 'float64' })]).toArray()).toEqual([1, 1]);
+  });
 });
