@@ -85,7 +85,8 @@ export function topk(x: Tensor, k: number, dim = -1, o: TopkOpts = {}): ValuesIn
   const n = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k (${k}) out of range for dimension ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
   const largest = o.largest ?? true;
-  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, k, largest, 'topk'), 'topk'));
+  // a 0-dim input gives its element back for k = 0 as well as k = 1 (as torch; k = 0 used to fail in reshape)
+  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, x.ndim === 0 ? 1 : k, largest, 'topk'), 'topk'));
 }
 
 /** torch.kthvalue: the k-th smallest entry (1-based) along dim and its index. */

@@ -116,17 +116,21 @@ export const FLOATS: DType[] = ['float32', 'float64'];
 export const INTS: DType[] = ['int32', 'int64', 'uint8'];
 export const ALL: DType[] = ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'];
 
+/** Value kinds (see values()); [lo, hi) asks for integers in that range. */
+export type Kind = 'exact' | 'wide' | 'special' | [number, number];
+
 /**
  * n values for dtype from seed. 'exact': multiples of 1/4 in [-8, 8] (float sums and products of a
  * few stay exact in float32, so fast kernels, 'ref' and a JS oracle must agree bit for bit);
  * 'wide': also large/small magnitudes; 'special': also NaN, +-Inf and -0.
  */
-export function values(n: number, dtype: DType, seed: number, kind: 'exact' | 'wide' | 'special' = 'exact'): number[] {
+export function values(n: number, dtype: DType, seed: number, kind: Kind = 'exact'): number[] {
   const r = rng(seed);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const u = r();
-    if (dtype === 'bool') out[i] = u < 0.5 ? 0 : 1;
+    if (Array.isArray(kind)) out[i] = kind[0] + Math.floor(u * (kind[1] - kind[0]));
+    else if (dtype === 'bool') out[i] = u < 0.5 ? 0 : 1;
     else if (dtype === 'uint8') out[i] = Math.floor(u * 256);
     else if (dtype === 'int32' || dtype === 'int64') out[i] = Math.floor(u * 41) - 20;
     else {
@@ -182,7 +186,7 @@ export function specArb(s: number[], dtype: DType): fc.Arbitrary<TSpec> {
 }
 
 /** Builds the tensor a spec describes and its logical row-major values (computed independently in JS). */
-export function build(spec: TSpec, kind: 'exact' | 'wide' | 'special' = 'exact'): { t: Tensor; v: number[] } {
+export function build(spec: TSpec, kind: Kind = 'exact'): { t: Tensor; v: number[] } {
   const { shape, dtype, seed, layout } = spec;
   if (!layout) {
     const v = values(numel(shape), dtype, seed, kind);

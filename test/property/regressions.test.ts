@@ -27,4 +27,11 @@ describe('bugs found by the property suites', () => {
     expect(nr.cat([nr.zeros([0], { dtype: 'int64' }), nr.zeros([2, 3], { dtype: 'int32' })]).dtype).toBe('int64');
     expect(nr.cat([nr.zeros([0]), nr.ones([2], { dtype: 'float64' })]).toArray()).toEqual([1, 1]);
   });
+
+  it('topk(0-d, k = 0) gives the element back as torch does (was a RangeError from reshape)', () => {
+    const r = nr.topk(nr.tensor(1.5), 0);
+    expect(r.values.shape).toEqual([]);
+    expect(r.values.item()).toBe(1.5);
+    expect(r.indices.item()).toBe(0);
+  });
 });
