@@ -101,7 +101,12 @@ export function mean(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
 export function prod(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'prod');
   const keep = !!o.keepdim;
-  const out = runReduce('prod', x, red, keep, accDtype(x, o));
+  // integer products accumulate (and are written) in int64; a requested narrower dtype is a cast after
+  const dt = accDtype(x, o);
+  const src = o.dtype && o.dtype !== x.dtype ? x.to(o.dtype) : x;
+  const raw = runReduce('prod', src, red, keep, isFloat(src.dtype) ? dt : 'int64');
+  const out = raw.dtype === dt ? raw : raw.to(dt);
+  if (out !== raw) raw.dispose();
   return attach(out, 'prod', [x], (g, [sx, so]) => {
     // d prod / dx_i = prod / x_i where x_i != 0; with zeros, the product of the other elements.
     const ge = expandBack(g, sx.shape, red, keep), oe = expandBack(so, sx.shape, red, keep);

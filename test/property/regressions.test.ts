@@ -2,6 +2,8 @@
 // smallest input that showed the bug (fast-check's shrunk counterexample).
 import { describe, it, expect } from 'vitest';
 import * as nr from '../../src/index';
+import { native } from '../../src/backend/native';
+import { args } from '../../src/backend/args';
 
 describe('bugs found by the property suites', () => {
   it('matmul / linear with an inner dim of 0 and a batched first operand (reshape([-1, 0]) was refused)', () => {
@@ -33,5 +35,28 @@ describe('bugs found by the property suites', () => {
     expect(r.values.shape).toEqual([]);
     expect(r.values.item()).toBe(1.5);
     expect(r.indices.item()).toBe(0);
+  });
+
+  it('prod of an integer tensor with { dtype } narrower than int64 (the kernel wrote int64s past the int32 output: heap corruption, crash)', () => {
+    // was: [1, 0, 2, 0] (int64 bit patterns) and a corrupted heap; the fuzzer's worker died later
+    const t = nr.fromArray([1, 2, 3, 4], [4], { dtype: 'int32' });
+    for (const level of ['ref', nr.backend.cpuInfo().best]) {
+      nr.backend.setKernelLevel(level as any);
+      expect(t.prod([], { dtype: 'int32' }).toArray()).toEqual([1, 2, 3, 4]);
+      const p = t.prod(0, { dtype: 'int32' });
+      expect([p.dtype, p.item()]).toEqual(['int32', 24]);
+      expect(nr.fromArray([2.5, 2], [2]).prod(0, { dtype: 'int32' }).item()).toBe(4);   // cast first, as torch
+      expect(nr.fromArray([3, 5], [2], { dtype: 'uint8' }).prod(0, { dtype: 'float64' }).dtype).toBe('float64');
+    }
+  });
+
+  it('the reduce binding refuses an output dtype the kernel would overrun', () => {
+    const codes = native().reduceCodes();
+    const x = nr.fromArray([1, 2, 3, 4], [4], { dtype: 'int32' });
+    for (const [op, dt] of [['prod', 'int32'], ['argmax', 'int32'], ['amax', 'int64'], ['any', 'int32']] as const) {
+      const out = nr.zeros([1], { dtype: dt });
+      args().num(codes[op]).num(0).num(0).view({ ...out, shape: [], strides: [] } as any).view(x);
+      expect(() => native().reduce(out.storage.buf, x.storage.buf)).toThrow(new RegExp(`^${op}: output dtype`));
+    }
   });
 });
