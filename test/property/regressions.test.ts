@@ -59,4 +59,59 @@ describe('bugs found by the property suites', () => {
       expect(() => native().reduce(out.storage.buf, x.storage.buf)).toThrow(new RegExp(`^${op}: output dtype`));
     }
   });
+
+  describe('bad arguments gave engine errors, NaN shapes or silent misbehaviour (invalid.test.ts)', () => {
+    const x = () => nr.ones([2, 3]);
+    const throws = (fn: () => unknown, cls: ErrorConstructor, re: RegExp) => {
+      let err: unknown = null;
+      try { fn(); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(cls);
+      expect((err as Error).message).toMatch(re);
+    };
+    it('non-tensor operands of functional ops (was "Cannot read properties of null (reading \'_check\')")', () => {
+      throws(() => nr.matmul(null as any, x()), TypeError, /^matmul: expected the first operand to be a tensor, got null/);
+      throws(() => nr.mm(x(), {} as any), TypeError, /^mm: expected the second operand to be a tensor/);
+      throws(() => nr.softmax({} as any, 0), TypeError, /^softmax: expected the input to be a tensor/);
+      throws(() => nr.topk(null as any, 1), TypeError, /^topk: /);
+      throws(() => nr.conv2d(undefined as any, x()), TypeError, /^conv2d: expected the input to be a tensor/);
+      throws(() => nr.conv2d(nr.ones([1, 1, 3, 3]), nr.ones([1, 1, 2, 2]), 5 as any), TypeError, /^conv2d: expected the bias to be a tensor/);
+      throws(() => nr.maskedSelect([] as any, x()), TypeError, /^maskedSelect: /);
+      throws(() => nr.adaptiveAvgPool2d('' as any, 1), TypeError, /^adaptiveAvgPool2d: /);
+      throws(() => nr.sum(3 as any), TypeError, /^sum: expected the input to be a tensor/);
+      throws(() => nr.transpose([1] as any, 0, 1), TypeError, /^transpose: /);
+      throws(() => nr.div(x(), null as any, 'trunc'), TypeError, /^div: /);
+      throws(() => nr.fromArray(undefined as any, [2]), TypeError, /^fromArray: data must be an array/);
+    });
+    it('slice / narrow / select of a 0-d tensor or with non-integer bounds (was a tensor of shape [NaN])', () => {
+      throws(() => nr.tensor(1).slice(0, 0, 6, 4), RangeError, /^slice: cannot be applied to a 0-dim tensor/);
+      throws(() => nr.tensor(true).narrow(-1, 6, 4), RangeError, /^narrow: cannot be applied to a 0-dim tensor/);
+      throws(() => nr.tensor(1).select(0, 0), RangeError, /^select: cannot be applied to a 0-dim tensor/);
+      throws(() => x().slice(0, 'abc' as any, 6), TypeError, /^slice: start and end must be integers, got "abc"/);
+      throws(() => x().slice(1, 0, null as any), TypeError, /^slice: /);
+      throws(() => x().narrow(0, Symbol('s') as any, 1), TypeError, /^narrow: /);
+    });
+    it('bigints, symbols and null options in messages (was "Do not know how to serialize a BigInt" etc.)', () => {
+      throws(() => nr.zeros([10n] as any), RangeError, /^zeros: invalid shape \["10n"\]/);
+      throws(() => x().sum(Symbol('d') as any), RangeError, /^sum: dimension Symbol\(d\) out of range/);
+      throws(() => x().permute(10n as any), RangeError, /^permute: .*10n/);
+      throws(() => nr.zeros([2], { dtype: 10n as any }), TypeError, /^zeros: unknown dtype 10n/);
+      throws(() => x().add(x(), { alpha: 10n as any }), TypeError, /^add: alpha must be a number, got 10n/);
+      throws(() => nr.linspace(0, 10n as any, 3), TypeError, /^linspace: /);
+      throws(() => x().fill_(Symbol('v') as any), TypeError, /^fill_: value must be a number or boolean/);
+      expect(x().amax(undefined, null as any).item()).toBe(1);
+      expect(x().prod(undefined, null as any).item()).toBe(1);
+      expect(nr.maxPool2d(nr.ones([1, 2, 2]), 2, null as any).shape).toEqual([1, 1, 1]);
+    });
+    it('kernel names in messages are the public op names; div refuses unknown rounding modes (was true division)', () => {
+      throws(() => x().floorDivide(nr.ones([4])), RangeError, /^floorDivide: /);
+      const d = nr.ones([2]); d.dispose();
+      throws(() => nr.leakyRelu(d), Error, /^leakyRelu: tensor of shape \[2\] was disposed/);
+      throws(() => x().logicalAnd(nr.ones([4])), RangeError, /^logicalAnd: /);
+      throws(() => x().div(x(), { roundingMode: 'round' as any }), RangeError, /^div: roundingMode/);
+    });
+    it('pooling over an empty spatial dim names the pool (was "reshape: shape [-1, 0, 4] is invalid")', () => {
+      throws(() => nr.maxPool2d(nr.ones([1, 1, 0, 4]), 1), RangeError, /^maxPool2d: /);
+      throws(() => nr.avgPool2d(nr.ones([1, 0, 4]), 1), RangeError, /^avgPool2d: /);
+    });
+  });
 });
