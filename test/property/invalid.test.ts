@@ -200,7 +200,7 @@ describe('bad arguments to every op', () => {
         nr.backend.setKernelLevel(prev as any);
       }
       if (Date.now() - t0 > 5000) failures.set(`${name}: slow (${Date.now() - t0} ms)`, desc);
-    }), { numRuns: Math.round(3000 * RUN_SCALE) });
+    }), { numRuns: Math.round(8000 * RUN_SCALE) });
     caseCounts().set('invalidArgs', tried);
     if (process.env.NEURONA_FUZZ_RUNS) console.log(`[fuzz] invalid: ${tried} calls, ${threw} threw, ${returned} returned, ${failures.size} distinct unclear errors`);
     expect([...failures].map(([k, d]) => `${k}\n    e.g. ${d}`).join('\n')).toBe('');

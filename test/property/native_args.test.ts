@@ -113,7 +113,7 @@ describe('native bindings under mutated argument blocks', () => {
       } finally {
         nr.backend.setKernelLevel(prev as any);
       }
-    }), { numRuns: Math.round(3000 * RUN_SCALE) });
+    }), { numRuns: Math.round(8000 * RUN_SCALE) });
     caseCounts().set('nativeArgs', tried);
     if (process.env.NEURONA_FUZZ_RUNS) console.log(`[fuzz] native_args: ${tried} mutated calls over ${fns.size} bindings, ${threw} threw`);
     expect(bad.slice(0, 20)).toEqual([]);
