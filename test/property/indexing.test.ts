@@ -2,7 +2,7 @@
 // scatterReduce (sum, prod, mean, amax, amin, with and without self), indexSelect, indexAdd and
 // indexFill, on random shapes (incl. empty and 0-d), dtypes, int32/int64 indices with duplicates, and
 // non-contiguous inputs and indices; checked against a plain-JS oracle at a random kernel level.
-import { describe, it, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
@@ -114,5 +114,39 @@ describe('indexSelect / indexAdd / indexFill', () => {
       const hit = new Set(ix.v);
       expectClose(fill, x.v.map((v, j) => (hit.has(r ? unravel(j, c.xs)[c.dim] : 0) ? 3 : v)), 0, 0, 'indexFill');
     }, 200);
+  });
+});
+
+describe('out-of-range indices', () => {
+  it('gather / scatter / scatterAdd / indexSelect / indexAdd / indexFill refuse an index outside the dim with a RangeError naming the op', () => {
+    const arb = fc.record({
+      k: gatherCase, bad: fc.constantFrom(-1, -7, 1, 3, 2 ** 31, 2 ** 40, -(2 ** 53)), at: fc.nat(),
+      op: fc.constantFrom('gather', 'scatter', 'scatterAdd', 'scatterReduce', 'indexSelect', 'indexAdd', 'indexFill'),
+    }).filter(({ k }) => k.c.is.every((d) => d > 0));
+    prop('badIndex', arb, ({ k: { c, sx, si, ss }, bad, at, op }) => {
+      const x = build(sx), src = build(ss);
+      const n = c.xs[c.dim];
+      const v = build(si, [0, Math.max(1, n)]).v.slice();
+      v[at % v.length] = bad < 0 ? bad : n + bad - 1;   // negative, or at least n
+      if (c.idt === 'int32' && Math.abs(v[at % v.length]) >= 2 ** 31) return;   // not representable: creation refuses
+      const is = op.startsWith('index') ? [v.length] : c.is;
+      const ix = nr.fromArray(v, is, { dtype: c.idt });
+      const before = x.v.slice();
+      let err: unknown = null;
+      try {
+        atLevel(c.level, () => {
+          if (op === 'gather') nr.gather(x.t, c.dim, ix);
+          else if (op === 'scatter') nr.scatter(x.t, c.dim, ix, src.t);
+          else if (op === 'scatterAdd') nr.scatterAdd(x.t, c.dim, ix, src.t);
+          else if (op === 'scatterReduce') nr.scatterReduce(x.t, c.dim, ix, src.t, 'amax');
+          else if (op === 'indexSelect') nr.indexSelect(x.t, c.dim, ix);
+          else if (op === 'indexAdd') nr.indexAdd(x.t, c.dim, ix, nr.zeros(c.xs.map((d, i) => (i === c.dim ? v.length : d)), { dtype: c.dtype }));
+          else nr.indexFill(x.t, c.dim, ix, 1);
+        });
+      } catch (e) { err = e; }
+      expect(err, `${op} accepted index ${v[at % v.length]} for a dim of size ${n}`).toBeInstanceOf(RangeError);
+      expect((err as Error).message).toMatch(new RegExp(`^${op}(\\(\\w+\\))?: `));
+      expectClose(flat(x.t), before, 0, 0, 'input unchanged');
+    }, 150);
   });
 });
