@@ -83,7 +83,7 @@ function runScatter(out: Tensor, d: number, index: Tensor, src: Tensor | number 
     // computed in float32, written back
     const o32 = out.detach().to('float32');
     const s32 = isTensor(src) && src.dtype === out.dtype ? src.detach().to('float32') : src;
-    try { runScatter(o32, d, index, s32, mode, op, indexShape, indexStrides); } finally { if (s32 !== src) (s32 as Tensor).dispose(); }
+    try { runScatter(o32, d, index, s32, mode, op, indexShape, indexStrides); } finally { if (isTensor(s32) && s32 !== src) s32.dispose(); }   // (a NaN scalar is !== itself)
     out.copy_(o32);
     o32.dispose();
     return;

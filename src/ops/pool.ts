@@ -104,6 +104,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   const [xp, lead] = planes(x, op);
   const [n, H, W] = xp.shape;
   const os = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+  if (!Array.isArray(os) || os.length !== 2) throw new TypeError(`${op}: output size must be a number or a pair, got ${fmtValue(outputSize)}`);
   const P = os[0] ?? H, Q = os[1] ?? W;
   if (!Number.isInteger(P) || !Number.isInteger(Q) || P < 1 || Q < 1) throw new RangeError(`${op}: output size must be positive integers, got ${fmtValue(outputSize)}`);
   if (H < 1 || W < 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has an empty spatial dim`);

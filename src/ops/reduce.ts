@@ -208,6 +208,7 @@ function varianceAs(x: Tensor, dims: Dims, o: VarOpts, outDtype: DType, op: stri
   const red = reduceDims(x, dims, op);
   const keep = !!o?.keepdim;
   const corr = o?.correction ?? (o?.unbiased === false ? 0 : 1);
+  if (typeof corr !== 'number') throw new TypeError(`${op}: correction must be a number, got ${fmtValue(corr)}`);
   const out = runReduce('var', x, red, keep, outDtype, corr);
   const n = count(x, red);
   return attach(out, 'var', [x], (g, [sx]) => {

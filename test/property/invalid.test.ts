@@ -42,6 +42,8 @@ const hostile: fc.Arbitrary<Arg> = fc.oneof(
 const dim = fc.integer({ min: -5, max: 5 }).map((v) => ({ v }));
 const int = fc.integer({ min: -2, max: 6 }).map((v) => ({ v }));
 const num = fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.integer({ min: -3, max: 3 })).map((v) => ({ v }));
+// arange's step: not a tiny double (arange(0, 3, 1e-9) is a legitimate 3e9-element request)
+const stepArg = fc.constantFrom(0.5, 1, 2, -1, -0.25, 0).map((v) => ({ v }));
 const shape = fc.array(fc.integer({ min: -1, max: 5 }), { maxLength: 4 }).map((v) => ({ v }));
 const dims = fc.oneof(dim, fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 3 }).map((v) => ({ v })), fc.constant({ v: undefined }));
 const pair = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }))).map((v) => ({ v }));
@@ -91,7 +93,7 @@ const OPS: Op[] = [
   ['sort', nr.sort, [T, dim, opts]], ['topk', nr.topk, [T, int, dim, opts]], ['kthvalue', nr.kthvalue, [T, int, dim]], ['unique', nr.unique, [T]],
   ['conv2d', nr.conv2d, [T, T, T, opts]], ['conv1d', nr.conv1d, [T, T, T, opts]], ['maxPool2d', nr.maxPool2d, [T, pair, opts]],
   ['avgPool2d', nr.avgPool2d, [T, pair, opts]], ['adaptiveAvgPool2d', nr.adaptiveAvgPool2d, [T, pair]], ['pad', nr.pad, [T, shape, num]],
-  ['zeros', nr.zeros, [shape, opts]], ['ones', nr.ones, [shape, opts]], ['full', nr.full, [shape, num, opts]], ['arange', nr.arange, [num, num, num, opts]],
+  ['zeros', nr.zeros, [shape, opts]], ['ones', nr.ones, [shape, opts]], ['full', nr.full, [shape, num, opts]], ['arange', nr.arange, [num, num, stepArg, opts]],
   ['linspace', nr.linspace, [num, num, int, opts]], ['eye', nr.eye, [int, int, opts]], ['randn', nr.randn, [shape, opts]],
   ['randint', nr.randint, [int, int, shape, opts]], ['randperm', nr.randperm, [int, opts]], ['fromArray', nr.fromArray, [shape, shape, opts]],
   ['tensor', nr.tensor, [shape, opts]], ['to', m('to'), [T, anyVal(fc.constantFrom(...ALL)).map((v) => ({ v }))]], ['fill_', m('fill_'), [T, num]],
@@ -128,6 +130,7 @@ function describeArg(x: unknown): string {
   if (nr.Tensor && x instanceof nr.Tensor) return x.isDisposed ? 'disposed' : `${x.dtype}[${x.shape}]`;
   if (typeof x === 'symbol') return 'Symbol';
   if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'number') return String(x);
   if (typeof x === 'function') return 'function';
   if (Array.isArray(x)) return `[${x.map(describeArg).join(',')}]`;
   if (x !== null && typeof x === 'object' && !(x instanceof Date) && !ArrayBuffer.isView(x)) {

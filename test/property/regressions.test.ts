@@ -109,6 +109,13 @@ describe('bugs found by the property suites', () => {
       throws(() => x().logicalAnd(nr.ones([4])), RangeError, /^logicalAnd: /);
       throws(() => x().div(x(), { roundingMode: 'round' as any }), RangeError, /^div: roundingMode/);
     });
+    it('scatter of a NaN scalar into float16 with a reduce (was "s32.dispose is not a function"); bad var correction; adaptive pool size null', () => {
+      const h = nr.ones([3], { dtype: 'float16' });
+      const r = nr.scatter(h, 0, nr.tensor([1]), NaN, { reduce: 'multiply' });
+      expect(r.toFlatArray().map((v) => Number.isNaN(v))).toEqual([false, true, false]);
+      throws(() => nr.ones([3]).var(undefined, { correction: Symbol('c') as any }), TypeError, /^var: correction must be a number/);
+      throws(() => nr.adaptiveAvgPool2d(nr.ones([1, 2, 2]), null as any), TypeError, /^adaptiveAvgPool2d: output size must be a number or a pair, got null/);
+    });
     it('pooling over an empty spatial dim names the pool (was "reshape: shape [-1, 0, 4] is invalid")', () => {
       throws(() => nr.maxPool2d(nr.ones([1, 1, 0, 4]), 1), RangeError, /^maxPool2d: /);
       throws(() => nr.avgPool2d(nr.ones([1, 0, 4]), 1), RangeError, /^avgPool2d: /);
