@@ -38,7 +38,7 @@ export function checkShape(shape: unknown, op: string): number[] {
   if (shape.length > MAX_DIMS) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${shape.length} dims, more than neurona supports (${MAX_DIMS})`);
   let n = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {   // safe: [0, 2 ** 64] has no exact strides
       throw new RangeError(`${op}: invalid shape ${fmtValue(shape)} (dimensions must be non-negative integers)`);
     }
     n *= d;

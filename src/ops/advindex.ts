@@ -277,6 +277,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   if (isTensor(value)) {
     if (value.ndim !== 0) throw new RangeError(`${op}: value must be a number or a 0-dim tensor, got shape ${fmtShape(value.shape)}`);
     v = value.dtype === x.dtype ? value : value.to(x.dtype);
+  } else if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TypeError(`${op}: value must be a number or a 0-dim tensor, got ${fmtValue(value)}`);
   } else v = Tensor.empty([], x.dtype).fill_(value);
   return where(mask, v, x);
 }

@@ -63,7 +63,7 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
     if (n === 0) throw new RangeError(`${op}: cannot infer the number of classes from an empty tensor`);
     c = hi + 1;
   } else if (hi >= c) throw new RangeError(`${op}: class value ${String(hi)} is out of range for numClasses ${c}`);
-  const out = Tensor.empty([...indices.shape, c], 'int64', true);
+  const out = Tensor.empty([...indices.shape, c], 'int64', true, 'oneHot');
   if (n > 0) {
     const idx = indices.unsqueeze(-1);
     out.scatter_(-1, idx, 1);

@@ -293,6 +293,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
 /** torch.index_fill (out of place): x with every entry at positions `index` along dim set to value. */
 export function indexFill(x: Tensor, dim: number, index: Tensor, value: number): Tensor {
   asTensor(x, 'indexFill'); asIndex(index, 'indexFill');
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`indexFill: value must be a number, got ${fmtValue(value)}`);
   const d = normDim(dim, x.ndim, 'indexFill');
   if (x.ndim === 0) return indexFill(x.reshape([1]), 0, index, value).reshape([]);
   const out = rawCopy(x);

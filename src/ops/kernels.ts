@@ -39,7 +39,7 @@ export interface UnaryOpts { a?: number; b?: number; floatOnly?: boolean; out?: 
 
 /** out = op(x). floatOnly ops promote integer/bool input to the default float dtype (like torch.exp). */
 export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
-  const label = OP_NAME[name] ?? name;   // the public name, for messages
+  const label = (OP_NAME[name] ?? name) + (o.out ? '_' : '');   // the public name (x.add_ for in place), for messages
   checkOperand(x, label, 'the input', false);
   x._check(label);
   const pred = PREDICATES.has(name);
@@ -48,7 +48,7 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   if (want === 'bool' && !pred) want = 'uint8';
   const xin = cast(x, want);
   const outDtype = pred ? 'bool' : want;
-  if (o.out) checkWritable(o.out, `${label}_`);
+  if (o.out) checkWritable(o.out, label);
   const direct = o.out && o.out.dtype === outDtype && !sharesMemory(o.out, xin) ? o.out : undefined;
   const out = direct ?? Tensor.empty(x.shape, outDtype, false, label);
   args().num(opCode('unary', name)).num(o.a ?? 0).num(o.b ?? 0).view(out).view(xin);
@@ -74,7 +74,7 @@ export function binaryResultType(name: string, x: Tensor | number | boolean, y: 
 
 /** out = op(x, y) with broadcasting and type promotion; y may be a JS number. */
 export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean, o: BinaryOpts = {}): Tensor {
-  const label = OP_NAME[name] ?? name;   // the public name, for messages
+  const label = (OP_NAME[name] ?? name) + (o.out ? '_' : '');   // the public name (x.add_ for in place), for messages
   checkOperand(x, label, 'the first operand', false);
   checkOperand(y, label, 'the second operand');
   x._check(label);
@@ -91,7 +91,7 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   const code = opCode('binary', kname);
   // float16/bfloat16 compute in float32 on the CPU and are converted back at the end. An in-place
   // output that overlaps an input other than as the identical view (x.add_(x.t())) gets a temporary.
-  if (o.out) checkWritable(o.out, `${label}_`);
+  if (o.out) checkWritable(o.out, label);
   const overlap = o.out && (sharesMemory(o.out, x) || (isTensor(y) && sharesMemory(o.out, y)));
   const direct = o.out && o.out.dtype === outDtype && !overlap ? o.out : undefined;
   let out: Tensor;
@@ -106,7 +106,7 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
     y._check(label);
     const shape = broadcastShapes(label, x.shape, y.shape);
     if (o.out && (o.out.shape.length !== shape.length || o.out.shape.some((d, i) => d !== shape[i]))) {
-      throw new RangeError(`${label}_: result of shape ${fmtShape(shape)} does not fit the in-place tensor of shape ${fmtShape(o.out.shape)}`);
+      throw new RangeError(`${label}: result of shape ${fmtShape(shape)} does not fit the in-place tensor of shape ${fmtShape(o.out.shape)}`);
     }
     const xin = cast(x, ct), yin = cast(y, ct);
     out = direct ?? Tensor.empty(shape, outDtype, false, label);

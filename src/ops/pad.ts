@@ -7,6 +7,7 @@ import { checkTensor, fmtValue } from './check';
 /** Pads the trailing dims of x: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
 export function pad(x: Tensor, padding: number[], value = 0): Tensor {
   checkTensor(x, 'pad', 'the input');
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`pad: value must be a number, got ${fmtValue(value)}`);
   if (!Array.isArray(padding) || padding.length % 2 || padding.length / 2 > x.ndim || !padding.every(Number.isInteger)) {
     throw new RangeError(`pad: padding ${fmtValue(padding)} must be an even-length integer list covering at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);
   }

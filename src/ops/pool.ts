@@ -109,7 +109,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   if (!Number.isInteger(P) || !Number.isInteger(Q) || P < 1 || Q < 1) throw new RangeError(`${op}: output size must be positive integers, got ${fmtValue(outputSize)}`);
   if (H < 1 || W < 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has an empty spatial dim`);
   const geo = [n, H, W, P, Q, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0];
-  const y = Tensor.empty([n, P, Q], x.dtype);
+  const y = Tensor.empty([n, P, Q], x.dtype, false, op);
   run(KIND.adaF, geo, xp, y);
   return attach(y.reshape([...lead, P, Q]), op, [x], (g) => {
     const gx = Tensor.empty([n, H, W], g.dtype);

@@ -7,7 +7,7 @@ import { Tensor, Shape, normDim, fmtShape } from '../tensor';
 import { where } from './binary';
 import { attach } from '../autograd';
 import { defineMethods } from './registry';
-import { DType, isFloat, defaultFloat } from '../dtype';
+import { DType, isFloat, defaultFloat, checkDtype } from '../dtype';
 import { checkTensor, fmtValue } from './check';
 
 export type Dims = number | number[] | null | undefined;
@@ -81,6 +81,7 @@ function accDtype(x: Tensor, o?: ReduceOpts): DType {
 
 export function sum(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'sum');
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'sum');
   const keep = !!o?.keepdim;
   const dt = accDtype(x, o);
   const src = o?.dtype && o?.dtype !== x.dtype ? x.to(o?.dtype) : x;
@@ -91,6 +92,7 @@ export function sum(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
 
 export function mean(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'mean');
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'mean');
   const dt = o?.dtype ?? x.dtype;
   if (!isFloat(dt)) throw new TypeError(`mean: input dtype must be floating point, got ${x.dtype} (pass { dtype: 'float32' })`);
   const keep = !!o?.keepdim;
@@ -102,6 +104,7 @@ export function mean(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
 
 export function prod(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'prod');
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'prod');
   const keep = !!o?.keepdim;
   // integer products accumulate (and are written) in int64; a requested narrower dtype is a cast after
   const dt = accDtype(x, o);

@@ -116,6 +116,15 @@ describe('bugs found by the property suites', () => {
       throws(() => nr.ones([3]).var(undefined, { correction: Symbol('c') as any }), TypeError, /^var: correction must be a number/);
       throws(() => nr.adaptiveAvgPool2d(nr.ones([1, 2, 2]), null as any), TypeError, /^adaptiveAvgPool2d: output size must be a number or a pair, got null/);
     });
+    it('errors name the op that was called (found with the strict op-name check)', () => {
+      throws(() => x().add_(nr.ones([4])), RangeError, /^add_: /);                       // was "add: "
+      throws(() => nr.pad(x(), [1, 1], 'a' as any), TypeError, /^pad: value must be a number/);   // was "fill_: "
+      throws(() => nr.maskedFill(x(), x().gt(0), {} as any), TypeError, /^maskedFill: value/);
+      throws(() => nr.indexFill(x(), 0, nr.tensor([0]), null as any), TypeError, /^indexFill: value/);
+      throws(() => x().sum(0, { dtype: 'int8' as any }), TypeError, /^sum: unknown dtype "int8"/);   // was "to: "
+      throws(() => nr.eye(0, 2 ** 64), RangeError, /^eye: invalid shape/);               // was "fill: bad (non-integer) stride"
+      throws(() => nr.oneHot(nr.tensor([0]), 2 ** 50), RangeError, /^oneHot: cannot allocate/);   // was "empty: "
+    });
     it('pooling over an empty spatial dim names the pool (was "reshape: shape [-1, 0, 4] is invalid")', () => {
       throws(() => nr.maxPool2d(nr.ones([1, 1, 0, 4]), 1), RangeError, /^maxPool2d: /);
       throws(() => nr.avgPool2d(nr.ones([1, 0, 4]), 1), RangeError, /^avgPool2d: /);
