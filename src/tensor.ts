@@ -38,12 +38,14 @@ export function checkShape(shape: unknown, op: string): number[] {
   if (shape.length > MAX_DIMS) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${shape.length} dims, more than neurona supports (${MAX_DIMS})`);
   let n = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {   // safe: [0, 2 ** 64] has no exact strides
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new RangeError(`${op}: invalid shape ${fmtValue(shape)} (dimensions must be non-negative integers)`);
     }
     n *= d;
   }
   if (n > MAX_NUMEL) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than neurona allows (${MAX_NUMEL})`);
+  // an empty shape may still name a dim past 2^53 ([0, 2 ** 64]): its strides would not be exact
+  if (!shape.every(Number.isSafeInteger)) throw new RangeError(`${op}: invalid shape ${fmtValue(shape)} (dimensions above 2^53)`);
   return shape.slice();
 }
 
