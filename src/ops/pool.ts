@@ -2,7 +2,7 @@
 // divisorOverride) and adaptiveAvgPool1d/2d, each with its backward, on the native pool2d kernels.
 import { native } from '../backend/native';
 import { args } from '../backend/args';
-import { Tensor, fmtShape } from '../tensor';
+import { Tensor, fmtShape, checkShape } from '../tensor';
 import { attach } from '../autograd';
 import type { Pair } from './conv';
 import { checkTensor, fmtValue } from './check';
@@ -108,6 +108,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   const P = os[0] ?? H, Q = os[1] ?? W;
   if (!Number.isInteger(P) || !Number.isInteger(Q) || P < 1 || Q < 1) throw new RangeError(`${op}: output size must be positive integers, got ${fmtValue(outputSize)}`);
   if (H < 1 || W < 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has an empty spatial dim`);
+  checkShape([P, Q], op);   // P*Q beyond the element limit, even when n is 0
   const geo = [n, H, W, P, Q, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0];
   const y = Tensor.empty([n, P, Q], x.dtype, false, op);
   run(KIND.adaF, geo, xp, y);

@@ -204,7 +204,9 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   const len = Math.ceil((e - s) / step);
   const mk = (t: Tensor) => {
     const sh = t.shape.slice(), st = t.strides.slice();
-    sh[d] = len; st[d] = t.strides[d] * step;
+    // a step past the dim's size picks at most one element: its stride then never matters, and must
+    // not grow beyond what the native layer accepts (2^53)
+    sh[d] = len; st[d] = t.strides[d] * Math.min(step, Math.max(n, 1));
     return t._view(sh, st, t.offset + s * t.strides[d], 'slice');
   };
   return sliceGrad(mk(x), x, 'slice', mk);

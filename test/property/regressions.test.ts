@@ -50,6 +50,15 @@ describe('bugs found by the property suites', () => {
     }
   });
 
+  it('arange / linspace bindings refuse a non-contiguous destination (they wrote numel elements past a stride-0 view)', () => {
+    // found by native_args.test.ts: a view of shape [1048576, 1] with strides [0, 1] over an 8-byte buffer
+    const t = nr.zeros([1], { dtype: 'int64' });
+    for (const fn of ['arange', 'linspace']) {
+      args().view({ dtype: 'int64', shape: [1 << 20, 1], strides: [0, 1], offset: 0 }).num(0).num(1);
+      expect(() => native()[fn](t.storage.buf)).toThrow(new RegExp(`^${fn}: destination must be contiguous`));
+    }
+  });
+
   it('the reduce binding refuses an output dtype the kernel would overrun', () => {
     const codes = native().reduceCodes();
     const x = nr.fromArray([1, 2, 3, 4], [4], { dtype: 'int32' });
@@ -124,6 +133,11 @@ describe('bugs found by the property suites', () => {
       throws(() => x().sum(0, { dtype: 'int8' as any }), TypeError, /^sum: unknown dtype "int8"/);   // was "to: "
       throws(() => nr.eye(0, 2 ** 64), RangeError, /^eye: invalid shape/);               // was "fill: bad (non-integer) stride"
       throws(() => nr.oneHot(nr.tensor([0]), 2 ** 50), RangeError, /^oneHot: cannot allocate/);   // was "empty: "
+    });
+    it('huge slice steps and adaptive pool sizes on empty tensors (were native "bad (non-integer) stride" errors)', () => {
+      expect(nr.zeros([1, 4, 0, 4]).slice(-2, 2, -2, 2 ** 53).shape).toEqual([1, 4, 0, 4]);
+      expect(nr.arange(10).slice(0, 3, 10, 2 ** 53).toArray()).toEqual([3]);
+      throws(() => nr.adaptiveAvgPool2d(nr.zeros([1, 0, 2, 3]), 2 ** 40), RangeError, /^adaptiveAvgPool2d: shape \[1099511627776, 1099511627776\]/);
     });
     it('pooling over an empty spatial dim names the pool (was "reshape: shape [-1, 0, 4] is invalid")', () => {
       throws(() => nr.maxPool2d(nr.ones([1, 1, 0, 4]), 1), RangeError, /^maxPool2d: /);
