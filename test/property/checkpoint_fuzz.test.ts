@@ -13,7 +13,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import * as nr from '../../src/index';
 import { io } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-ckpt-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('checkpoint_fuzz'); });
@@ -92,7 +92,7 @@ const tree = fc.letrec((tie) => ({
 })).node;
 const deep = fc.integer({ min: 150, max: 260 }).map((d) => '['.repeat(d) + '1' + ']'.repeat(d));
 
-describe('re-signed hostile checkpoints', () => {
+describe('re-signed hostile checkpoints', { timeout: TIMEOUT }, () => {
   it('random state JSON and metadata: a consistent state or a CheckpointError', () => {
     const arb = fc.record({
       state: fc.oneof({ weight: 8, arbitrary: tree.map((t) => JSON.stringify({ root: t })) }, { weight: 1, arbitrary: deep.map((d) => `{"x":${d}}`) },

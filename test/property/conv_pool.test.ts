@@ -5,7 +5,7 @@ import { describe, it, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
-import { prop, reportCounts, build, specArb, levelArb, refAndFast, expectClose, flat, numel, BEST } from './gen';
+import { prop, reportCounts, build, specArb, levelArb, refAndFast, expectClose, flat, numel, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('conv_pool'); });
 
@@ -17,7 +17,7 @@ const outSize = (n: number, k: number, s: number, p: number, d: number, ceil = f
   return o;
 };
 
-describe('conv2d', () => {
+describe('conv2d', { timeout: TIMEOUT }, () => {
   const arb = fc.record({
     N: fc.integer({ min: 0, max: 2 }), G: fc.integer({ min: 1, max: 3 }), Cg: fc.integer({ min: 1, max: 3 }), Kg: fc.integer({ min: 1, max: 2 }),
     H: fc.integer({ min: 1, max: 8 }), W: fc.integer({ min: 1, max: 8 }), R: fc.integer({ min: 1, max: 3 }), S: fc.integer({ min: 1, max: 3 }),
@@ -52,7 +52,7 @@ describe('conv2d', () => {
   });
 });
 
-describe('pooling', () => {
+describe('pooling', { timeout: TIMEOUT }, () => {
   const arb = fc.record({
     lead: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 2 }), H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }),
     kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }), sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),

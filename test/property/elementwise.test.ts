@@ -8,7 +8,7 @@ import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
 import {
   prop, reportCounts, tensorArb, shapeArb, build, broadcastPairArb, specArb, levelArb, refAndFast, expectClose, flat,
-  toDtype, numel, unravel, ALL, FLOATS, INTS, BEST,
+  toDtype, numel, unravel, ALL, FLOATS, BEST, TIMEOUT,
 } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('elementwise'); });
@@ -32,7 +32,7 @@ const UNARY: [string, (x: number) => number, 'same' | 'float', boolean][] = [
   ['log1p', Math.log1p, 'float', false], ['reciprocal', (x) => 1 / x, 'float', false],
 ];
 
-describe('unary ops', () => {
+describe('unary ops', { timeout: TIMEOUT }, () => {
   it('match a JS oracle and the reference kernels on any dtype and layout', () => {
     const arb = fc.record({
       op: fc.constantFrom(...UNARY),
@@ -80,7 +80,7 @@ function resultDtype(kind: string, x: nr.Tensor, y: nr.Tensor): DType {
   return rt;
 }
 
-describe('binary ops with broadcasting', () => {
+describe('binary ops with broadcasting', { timeout: TIMEOUT }, () => {
   const arb = broadcastPairArb(4).chain(({ a, b, out }) => fc.record({
     op: fc.constantFrom(...BINARY),
     da: fc.constantFrom(...ALL), db: fc.constantFrom(...ALL),

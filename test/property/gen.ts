@@ -250,3 +250,6 @@ export function flat(t: Tensor, shape?: readonly number[], dtype?: DType): numbe
 
 /** Random level among the fast ones. */
 export const levelArb = fc.constantFrom(...LEVELS);
+
+/** Per-test timeout that grows with NEURONA_FUZZ_RUNS (vitest's default is 60 s). */
+export const TIMEOUT = 60_000 * Math.max(1, RUN_SCALE);

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as nr from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-idx-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('idx_fuzz'); });
@@ -41,7 +41,7 @@ function parse(buf: Buffer): nr.Tensor | null {
   }
 }
 
-describe('IDX reader on hostile input', () => {
+describe('IDX reader on hostile input', { timeout: TIMEOUT }, () => {
   // first in the file, so the process's peak RSS is still low enough to show a large inflate
   it('regression: a gzip bomb (10 declared bytes, 300 MB inflated) is refused without inflating it', () => {
     const mb = zlib.gzipSync(Buffer.alloc(1 << 20));

@@ -6,7 +6,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
-import { prop, reportCounts, shapeArb, build, specArb, levelArb, expectClose, flat, numel, unravel, ravel, toDtype, BEST } from './gen';
+import { prop, reportCounts, shapeArb, build, specArb, levelArb, expectClose, flat, numel, unravel, ravel, toDtype, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('indexing'); });
 
@@ -28,7 +28,7 @@ const gatherCase = shapeArb(3, 200, 1).chain((xs) => fc.record({
   return fc.record({ c: fc.constant({ ...c, is }), sx: specArb(c.xs, c.dtype), si: specArb(is, c.idt), ss: specArb(is.map((d, i) => d + (c.extra[i] % 2)), c.dtype) });
 });
 
-describe('gather / scatter', () => {
+describe('gather / scatter', { timeout: TIMEOUT }, () => {
   it('gather picks x[.., index[p], ..]', () => {
     prop('gather', gatherCase, ({ c, sx, si }) => {
       const x = build(sx), ix = build(si, [0, Math.max(1, c.xs[c.dim])]);
@@ -80,7 +80,7 @@ describe('gather / scatter', () => {
   });
 });
 
-describe('indexSelect / indexAdd / indexFill', () => {
+describe('indexSelect / indexAdd / indexFill', { timeout: TIMEOUT }, () => {
   const arb = shapeArb(3, 200).chain((xs) => fc.record({
     xs: fc.constant(xs), dim: fc.nat(Math.max(0, xs.length - 1)), n: fc.nat(6),
     dtype: fc.constantFrom(...DT), idt: fc.constantFrom(...IDX), level: levelArb,
@@ -117,7 +117,7 @@ describe('indexSelect / indexAdd / indexFill', () => {
   });
 });
 
-describe('out-of-range indices', () => {
+describe('out-of-range indices', { timeout: TIMEOUT }, () => {
   it('gather / scatter / scatterAdd / indexSelect / indexAdd / indexFill refuse an index outside the dim with a RangeError naming the op', () => {
     const arb = fc.record({
       k: gatherCase, bad: fc.constantFrom(-1, -7, 1, 3, 2 ** 31, 2 ** 40, -(2 ** 53)), at: fc.nat(),

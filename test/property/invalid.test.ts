@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { Tensor } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, values, BEST, ALL } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, values, BEST, ALL, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('invalid'); });
 
@@ -168,7 +168,7 @@ const caseArb = fc.constantFrom(...OPS).chain(([name, fn, slots]) => fc.record({
   level: fc.constantFrom('ref', BEST),
 }));
 
-describe('bad arguments to every op', () => {
+describe('bad arguments to every op', { timeout: TIMEOUT }, () => {
   it('throw a clear, op-named Error (or return a readable result); never an engine error, crash or leak', () => {
     const failures = new Map<string, string>();
     let tried = 0, threw = 0, returned = 0;

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { parseJsonStrict, JsonSyntaxError } from '../../src/io/json';
-import { RUN_SCALE, caseCounts, reportCounts } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 afterAll(() => reportCounts('json_fuzz'));
 
@@ -16,7 +16,7 @@ const plain = (v: unknown): unknown => (Array.isArray(v) ? v.map(plain)
 
 const MUT = fc.record({ pos: fc.nat(), kind: fc.constantFrom('del', 'ins', 'set'), ch: fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', 'u', '0', '-', 'e', '.', ' ', '\u0000', '\uD800', 'n', 't') });
 
-describe('strict JSON parser vs JSON.parse', () => {
+describe('strict JSON parser vs JSON.parse', { timeout: TIMEOUT }, () => {
   it('round-trips whatever JSON.stringify writes (nesting within the limit)', () => {
     let tried = 0;
     fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {

@@ -6,7 +6,7 @@ import { describe, it, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
-import { prop, reportCounts, build, specArb, levelArb, refAndFast, expectClose, flat, numel, unravel, broadcastPairArb, toDtype, BEST } from './gen';
+import { prop, reportCounts, build, specArb, levelArb, refAndFast, expectClose, flat, numel, unravel, broadcastPairArb, toDtype, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('matmul'); });
 
@@ -46,7 +46,7 @@ function matmulJS(av: number[], as: number[], bv: number[], bs: number[], dt: DT
   return { shape, out };
 }
 
-describe('matrix products', () => {
+describe('matrix products', { timeout: TIMEOUT }, () => {
   it('matmul: any ranks, broadcast batch dims, non-contiguous operands, every level equals the JS loop', () => {
     const arb = fc.record({
       m: mnk, k: mnk, n: mnk, batch: broadcastPairArb(2), r1a: fc.boolean(), r1b: fc.boolean(),

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import * as fs from 'fs';
 import * as nr from '../../src/index';
 import { native } from '../../src/backend/native';
-import { RUN_SCALE, caseCounts, reportCounts, BEST } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('native_args'); });
 
@@ -76,7 +76,7 @@ const TRACE = process.env.NEURONA_FUZZ_TRACE;
 // (ArgReader refuses huge non-zero extents; test/errors.test.ts feeds it 2**53 and 2**60 directly.)
 const HOSTILE = [0, 1, -1, 2, 3, 7, 8, 12, 13, 255, 2 ** 20, -(2 ** 31), -(2 ** 53), NaN, Infinity, -Infinity, 0.5, -0.5];
 
-describe('native bindings under mutated argument blocks', () => {
+describe('native bindings under mutated argument blocks', { timeout: TIMEOUT }, () => {
   it('every recorded binding call, mutated, runs or throws a JS error; never crashes', () => {
     // no tidy(): the recorded buffers must stay alive for the replays (they are reclaimed by GC after)
     const calls = record(workload);

@@ -8,7 +8,7 @@ import * as nr from '../../src/index';
 import type { DType } from '../../src/index';
 import {
   prop, reportCounts, tensorArb, shapeArb, build, levelArb, refAndFast, expectClose, flat, numel, unravel, ravel,
-  ALL, FLOATS, BEST, TSpec,
+  ALL, FLOATS, BEST, TSpec, TIMEOUT,
 } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('reduce'); });
@@ -70,7 +70,7 @@ const nonEmptyOK = (s: number[], dims: number | number[] | undefined) => {
   return red.every((d) => r === 0 || s[d] > 0);
 };
 
-describe('reductions', () => {
+describe('reductions', { timeout: TIMEOUT }, () => {
   it('sum / prod / any / all match the oracle on every dtype; fast levels match ref exactly', () => {
     prop('sum', withDims(ALL), ({ spec, dims, keepdim, level }) => {
       const { t, v } = build(spec);

@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as nr from '../../src/index';
 import { io } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, values } from './gen';
+import { RUN_SCALE, caseCounts, reportCounts, values, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-st-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('safetensors_fuzz'); });
@@ -113,7 +113,7 @@ function build(h: { entries: any[]; meta: string; prefix: string; trailing: numb
   return file(json, data, prefix);
 }
 
-describe('safetensors reader on hostile input', () => {
+describe('safetensors reader on hostile input', { timeout: TIMEOUT }, () => {
   it('generated headers: tensors that match the header and bytes, or a SafetensorsError; nothing allocated for what the file lacks', () => {
     let tried = 0, accepted = 0;
     const peak = process.resourceUsage().maxRSS;

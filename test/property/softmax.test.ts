@@ -4,7 +4,7 @@
 import { describe, it, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
-import { prop, reportCounts, tensorArb, shapeArb, build, levelArb, refAndFast, expectClose, flat, unravel, ravel, FLOATS, BEST } from './gen';
+import { prop, reportCounts, tensorArb, shapeArb, build, levelArb, refAndFast, expectClose, flat, unravel, ravel, FLOATS, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('softmax'); });
 
@@ -22,7 +22,7 @@ function softmaxJS(v: number[], s: number[], dim: number, log: boolean): number[
   });
 }
 
-describe('softmax / logSoftmax', () => {
+describe('softmax / logSoftmax', { timeout: TIMEOUT }, () => {
   it('match a float64 oracle along any dim; fast levels match ref', () => {
     const arb = tensorArb(shapeArb(4, 500), FLOATS).chain((spec) => fc.record({
       spec: fc.constant(spec), dim: fc.integer({ min: -Math.max(spec.shape.length, 1), max: Math.max(spec.shape.length, 1) - 1 }),

@@ -5,7 +5,7 @@
 import { describe, it, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
-import { prop, reportCounts, tensorArb, shapeArb, build, levelArb, expectClose, flat, unravel, ravel, numel, BEST } from './gen';
+import { prop, reportCounts, tensorArb, shapeArb, build, levelArb, expectClose, flat, unravel, ravel, numel, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('sort'); });
 
@@ -37,7 +37,7 @@ function atLevel<T>(level: string, fn: () => T): T {
   try { return fn(); } finally { nr.backend.setKernelLevel(prev as any); }
 }
 
-describe('sort / topk', () => {
+describe('sort / topk', { timeout: TIMEOUT }, () => {
   const arb = tensorArb(shapeArb(3, 400), ['float32', 'float64', 'int32', 'int64', 'uint8']).chain((spec) => fc.record({
     spec: fc.constant(spec), dim: fc.integer({ min: -Math.max(1, spec.shape.length), max: Math.max(1, spec.shape.length) - 1 }),
     desc: fc.boolean(), special: fc.boolean(), k: fc.nat(20), largest: fc.boolean(), level: levelArb,

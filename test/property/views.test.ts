@@ -7,7 +7,7 @@ import { describe, it, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { Tensor, DType } from '../../src/index';
-import { prop, reportCounts, tensorArb, shapeArb, build, specArb, levelArb, expectClose, flat, numel, unravel, ravel, ALL, BEST, toDtype } from './gen';
+import { prop, reportCounts, tensorArb, shapeArb, build, specArb, levelArb, expectClose, flat, numel, unravel, ravel, ALL, BEST, toDtype, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('views'); });
 
@@ -109,7 +109,7 @@ function apply(t: Tensor, m: M, [op, p, q, r]: Step): [Tensor, M] | null {
 
 const stepArb = fc.tuple(fc.constantFrom(...OPS), fc.nat(40), fc.nat(40), fc.nat(40));
 
-describe('view and shape ops', () => {
+describe('view and shape ops', { timeout: TIMEOUT }, () => {
   it('random chains of view ops agree with a JS model (values, through copy, elementwise and reduce kernels)', () => {
     const arb = fc.record({ spec: tensorArb(shapeArb(4, 300), ALL), steps: fc.array(stepArb, { minLength: 1, maxLength: 6 }), level: levelArb });
     prop('viewChain', arb, ({ spec, steps, level }) => {
