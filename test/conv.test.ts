@@ -78,6 +78,23 @@ describe('conv/pool kernels', () => {
       for (let k = 0; k < 3; k++) ref[k].forEach((v, i) => expect(Math.abs(v - fast[k][i])).toBeLessThan(1e-4 * (1 + Math.abs(v))));
     }
   });
+  it('maxPool2d 2x2/stride 2 fast path: values and argmax (ties, NaN, -Inf, odd sizes) equal the reference', () => {
+    for (const [H, W, dt] of [[28, 28, 'float32'], [7, 9, 'float64'], [2, 2, 'float32'], [5, 4, 'float32']] as const) {
+      const x = nr.randint(-2, 3, [3, 2, H, W]).to(dt);                 // small ints: many ties
+      const d = x.data() as Float32Array;
+      d[1] = NaN; d[5] = NaN; d[W] = -Infinity; d[d.length - 1] = NaN;
+      for (const ceilMode of [false, true]) {
+        const run = () => nr.maxPool2dWithIndices(x, 2, { ceilMode });
+        nr.backend.setKernelLevel('ref');
+        const { values: ry, indices: ri } = run();
+        nr.backend.setKernelLevel(nr.backend.cpuInfo().best as any);
+        const { values: fy, indices: fi } = run();
+        expect(Array.from(fi.data() as BigInt64Array)).toEqual(Array.from(ri.data() as BigInt64Array));
+        expect(Array.from(fy.data() as Float32Array)).toEqual(Array.from(ry.data() as Float32Array));
+      }
+    }
+  });
+
   it('gradcheck conv2d, convTranspose2d, pooling (float64, non-contiguous input)', () => {
     nr.manualSeed(1);
     const x = rand64([2, 5, 4, 3]).permute([0, 3, 1, 2]).detach().requiresGrad_(true);  // (2,3,5,4) non-contiguous leaf

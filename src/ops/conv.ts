@@ -9,6 +9,7 @@ import { attach } from '../autograd';
 import { pad } from './pad';
 import { isFloat } from '../dtype';
 import { checkTensor, fmtValue } from './check';
+import { tracing, traceOp } from '../trace';
 
 export type Pair = number | [number, number];
 export interface ConvOpts { stride?: Pair; padding?: Pair | 'same' | 'valid'; dilation?: Pair; groups?: number; }
@@ -49,6 +50,7 @@ function addBias(y: Tensor, bias: Tensor | null | undefined): Tensor {
 
 /** 2-D convolution, x (N, C, H, W) or (C, H, W), weight (K, C/groups, R, S). */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOpts = {}): Tensor {
+  if (tracing.active) return traceOp('conv2d', conv2d, [x, weight, bias, o]);
   checkTensor(x, 'conv2d', 'the input');
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('conv2d', x, weight, bias, 2);
@@ -90,6 +92,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvO
 
 /** 1-D convolution, x (N, C, L) or (C, L), weight (K, C/groups, S). */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number } = {}): Tensor {
+  if (tracing.active) return traceOp('conv1d', conv1d, [x, weight, bias, o]);
   checkTensor(x, 'conv1d', 'the input');
   if (x.ndim === 2) return conv1d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('conv1d', x, weight, bias, 1);
@@ -101,6 +104,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { str
 
 /** Transposed 2-D convolution, x (N, Cin, H, W), weight (Cin, Cout/groups, R, S). */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOpts = {}): Tensor {
+  if (tracing.active) return traceOp('convTranspose2d', convTranspose2d, [x, weight, bias, o]);
   checkTensor(x, 'convTranspose2d', 'the input');
   if (x.ndim === 3) return convTranspose2d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('convTranspose2d', x, weight, bias, 2);
@@ -132,6 +136,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
 
 /** Transposed 1-D convolution, x (N, Cin, L), weight (Cin, Cout/groups, S). */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { stride?: number; padding?: number; outputPadding?: number; dilation?: number; groups?: number } = {}): Tensor {
+  if (tracing.active) return traceOp('convTranspose1d', convTranspose1d, [x, weight, bias, o]);
   checkTensor(x, 'convTranspose1d', 'the input');
   if (x.ndim === 2) return convTranspose1d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('convTranspose1d', x, weight, bias, 1);

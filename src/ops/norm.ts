@@ -8,6 +8,7 @@ import { Tensor, fmtShape, numelOf, isTensor } from '../tensor';
 import { attach, isGradEnabled, noGrad } from '../autograd';
 import { DType, isFloat } from '../dtype';
 import { checkTensor, fmtValue } from './check';
+import { tracing, traceOp } from '../trace';
 
 /** A contiguous, graph-free handle on t's values that the caller owns (dispose it when done). */
 export function owned(t: Tensor): Tensor {
@@ -124,6 +125,7 @@ export interface LayerNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
  * biased variance, then scales by weight and shifts by bias (both of shape normalizedShape).
  */
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], o: LayerNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('layerNorm', layerNorm, [input, normalizedShape, o]);
   return normOverTrailing('layerNorm', false, input, normalizedShape, o?.weight, o?.bias, o?.eps ?? 1e-5);
 }
 
@@ -144,6 +146,7 @@ export interface RMSNormOpts { weight?: Tensor | null; eps?: number | null; }
  * to the machine epsilon of the input's dtype, as in PyTorch.
  */
 export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], o: RMSNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('rmsNorm', rmsNorm, [input, normalizedShape, o]);
   return normOverTrailing('rmsNorm', true, input, normalizedShape, o?.weight, null, o?.eps ?? finfoEps(input.dtype));
 }
 
@@ -154,6 +157,7 @@ export interface GroupNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
  * each group normalised over its channels and spatial positions, then a per-channel affine.
  */
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('groupNorm', groupNorm, [input, numGroups, o]);
   const op = 'groupNorm';
   checkTensor(input, op, 'the input');
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input of shape (N, C, *), got ${fmtShape(input.shape)}`);
@@ -182,6 +186,7 @@ export interface BatchNormOpts { weight?: Tensor | null; bias?: Tensor | null; t
  * the running statistics are used (and must be given).
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('batchNorm', batchNorm, [input, runningMean, runningVar, o]);
   const op = 'batchNorm';
   checkTensor(input, op, 'the input');
   const training = !!o?.training, momentum = o?.momentum ?? 0.1, eps = o?.eps ?? 1e-5;

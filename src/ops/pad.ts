@@ -3,9 +3,11 @@
 import { Tensor, fmtShape, checkShape } from '../tensor';
 import { attach } from '../autograd';
 import { checkTensor, fmtValue } from './check';
+import { tracing, traceOp } from '../trace';
 
 /** Pads the trailing dims of x: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
 export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+  if (tracing.active) return traceOp('pad', pad, [x, padding, value]);
   checkTensor(x, 'pad', 'the input');
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`pad: value must be a number, got ${fmtValue(value)}`);
   if (!Array.isArray(padding) || padding.length % 2 || padding.length / 2 > x.ndim || !padding.every(Number.isInteger)) {
