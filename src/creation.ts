@@ -4,6 +4,7 @@ import { args } from './backend/args';
 import { DType, checkDtype, defaultFloat, isFloat, isInt, TypedArray } from './dtype';
 import { Tensor, Shape, NestedArray, checkShape, fmtShape } from './tensor';
 import { nextCounters } from './random';
+import { fmtValue } from './format';
 
 export interface CreateOptions { dtype?: DType; requiresGrad?: boolean; device?: 'cpu' | 'cuda'; }
 
@@ -41,7 +42,7 @@ function checkIntValue(x: number, dtype: DType, op: string): void {
   const t = Math.trunc(x);
   // int64's upper bound 2^63-1 is not a double: every double below 2^63 fits
   if (!(t >= r[0] && (dtype === 'int64' ? t < 2 ** 63 : t <= r[1]))) {
-    throw new RangeError(`${op}: value ${x} cannot be converted to ${dtype} without overflow`);
+    throw new RangeError(`${op}: value ${String(x)} cannot be converted to ${dtype} without overflow`);
   }
 }
 
@@ -112,7 +113,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
-      throw new RangeError(`tensor: ragged nested array (expected length ${shape[dim]} at depth ${dim}, shape ${fmtShape(shape)})`);
+      throw new RangeError(`tensor: ragged nested array (expected length ${shape[dim]} at depth ${String(dim)}, shape ${fmtShape(shape)})`);
     }
     for (const y of x) walk(y, dim + 1);
   };
@@ -125,9 +126,12 @@ export function tensor(data: NestedArray | TypedArray | Tensor, o?: CreateOption
 
 /** A tensor over a copy of a TypedArray with the given shape. */
 export function fromArray(data: TypedArray | number[], shape: Shape, o?: CreateOptions): Tensor {
+  if (!Array.isArray(data) && !(ArrayBuffer.isView(data) && !(data instanceof DataView))) {
+    throw new TypeError(`fromArray: data must be an array or a TypedArray, got ${data === null ? 'null' : typeof data}`);
+  }
   const sh = checkShape(shape, 'fromArray');
   const n = sh.reduce((a, b) => a * b, 1);
-  if (data.length !== n) throw new RangeError(`fromArray: ${data.length} values cannot fill shape ${fmtShape(sh)} (${n} elements)`);
+  if (data.length !== n) throw new RangeError(`fromArray: ${data.length} values cannot fill shape ${fmtShape(sh)} (${String(n)} elements)`);
   const td = ArrayBuffer.isView(data) ? typedDtype(data) : null;
   return finish(fromFlat(data as any, sh, dtypeOf(o, td ?? defaultFloat(), 'fromArray'), 'fromArray'), o, 'fromArray');
 }
@@ -167,9 +171,9 @@ export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions):
 /** torch.arange(end) / arange(start, end, step?) */
 export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
-  for (const x of [start, end, step]) if (!Number.isFinite(x)) throw new RangeError(`arange: start, end and step must be finite (got ${start}, ${end}, ${step})`);
+  for (const x of [start, end, step]) if (!Number.isFinite(x)) throw new RangeError(`arange: start, end and step must be finite (got ${String(start)}, ${String(end)}, ${String(step)})`);
   if (step === 0) throw new RangeError('arange: step must be non-zero');
-  if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${String(start)}, end ${String(end)}, step ${String(step)})`);
   const n = Math.ceil((end - start) / step);
   const intLike = [start, end, step].every(Number.isInteger);
   const t = Tensor.empty(checkShape([n], 'arange'), dtypeOf(o, intLike ? 'int64' : defaultFloat(), 'arange'), false, 'arange');
@@ -180,7 +184,8 @@ export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tens
 
 /** torch.linspace(start, end, steps) */
 export function linspace(start: number, end: number, steps: number, o?: CreateOptions): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  if (typeof start !== 'number' || typeof end !== 'number') throw new TypeError(`linspace: start and end must be numbers, got ${fmtValue(start)} and ${fmtValue(end)}`);
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${String(steps)}`);
   const t = Tensor.empty(checkShape([steps], 'linspace'), dtypeOf(o, defaultFloat(), 'linspace'), false, 'linspace');
   if (steps > 0) {
     args().view(t).num(start).num(end);
@@ -217,7 +222,7 @@ export function rand(shape: Shape | number, o?: CreateOptions): Tensor { return 
 /** Uniform [low, high). */
 export function uniform(shape: Shape | number, low: number, high: number, o?: CreateOptions): Tensor {
   if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
-    throw new RangeError(`uniform: expects a finite [low, high) range with low <= high, got low=${low}, high=${high}`);
+    throw new RangeError(`uniform: expects a finite [low, high) range with low <= high, got low=${String(low)}, high=${String(high)}`);
   }
   return random(shape, 0, low, high, floatDtype(o, 'uniform'), o, 'uniform');
 }
@@ -225,13 +230,13 @@ export function uniform(shape: Shape | number, low: number, high: number, o?: Cr
 export function randn(shape: Shape | number, o?: CreateOptions): Tensor { return random(shape, 1, 0, 1, floatDtype(o, 'randn'), o, 'randn'); }
 /** Normal with mean and std. */
 export function normal(shape: Shape | number, mean: number, std: number, o?: CreateOptions): Tensor {
-  if (!(std >= 0)) throw new RangeError(`normal: std must be >= 0, got ${std}`);
+  if (!(std >= 0)) throw new RangeError(`normal: std must be >= 0, got ${String(std)}`);
   if (typeof mean !== 'number') throw new TypeError(`normal: mean must be a number, got ${typeof mean}`);
   return random(shape, 1, mean, std, floatDtype(o, 'normal'), o, 'normal');
 }
 /** Integers uniform in [low, high) (torch.randint). */
 export function randint(low: number, high: number, shape: Shape | number, o?: CreateOptions): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low}, ${high}`);
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${String(low)}, ${String(high)}`);
   const d = dtypeOf(o, 'int64', 'randint');
   if (!isInt(d) && !isFloat(d)) throw new TypeError(`randint: unsupported dtype ${d}`);
   return random(shape, 2, low, high, d, o, 'randint');
@@ -247,7 +252,7 @@ export function randintLike(t: Tensor, low: number, high: number, o?: CreateOpti
 }
 /** A random permutation of 0..n-1 (int64). */
 export function randperm(n: number, o?: CreateOptions): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${String(n)}`);
   const keys = random([n], 0, 0, 1, 'float64', undefined, 'randperm');
   const k = keys.data() as Float64Array;
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => k[a] - k[b] || a - b);

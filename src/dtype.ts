@@ -26,7 +26,7 @@ export function isInt(d: DType): boolean { return d === 'int32' || d === 'int64'
 
 export function checkDtype(d: unknown, op: string): DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d)) {
-    throw new TypeError(`${op}: unknown dtype ${JSON.stringify(d)} (expected one of ${DTYPES.join(', ')})`);
+    throw new TypeError(`${op}: unknown dtype ${typeof d === 'string' ? JSON.stringify(d) : typeof d === 'bigint' ? `${d}n` : typeof d === 'symbol' ? d.toString() : typeof d === 'object' && d !== null ? 'object' : String(d)} (expected one of ${DTYPES.join(', ')})`);
   }
   return d as DType;
 }

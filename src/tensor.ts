@@ -6,6 +6,7 @@ import { ARRAY_TYPE, DType, ITEMSIZE, TypedArray, checkDtype, isFloat } from './
 import { Device, Storage } from './storage';
 import { GradNode, BackwardOptions, runBackward, isGradEnabled } from './autograd';
 import { track } from './scope';
+import { fmtValue } from './format';
 
 export type Shape = readonly number[];
 export type NestedArray = number | boolean | NestedArray[];
@@ -38,11 +39,13 @@ export function checkShape(shape: unknown, op: string): number[] {
   let n = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${op}: invalid shape ${JSON.stringify(shape)} (dimensions must be non-negative integers)`);
+      throw new RangeError(`${op}: invalid shape ${fmtValue(shape)} (dimensions must be non-negative integers)`);
     }
     n *= d;
   }
   if (n > MAX_NUMEL) throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than neurona allows (${MAX_NUMEL})`);
+  // an empty shape may still name a dim past 2^53 ([0, 2 ** 64]): its strides would not be exact
+  if (!shape.every(Number.isSafeInteger)) throw new RangeError(`${op}: invalid shape ${fmtValue(shape)} (dimensions above 2^53)`);
   return shape.slice();
 }
 
@@ -147,6 +150,8 @@ export class Tensor {
     // also survive an enclosing tidy(), which would otherwise detach the array under the caller.
     if (src !== this) src._kept = true;
     const A = ARRAY_TYPE[this.dtype];
+    // an empty view may start past the end of its storage (zeros([0, 2]).slice(1, 1)): no memory to view
+    if (this.numel() === 0) return new A(new ArrayBuffer(0), 0, 0);
     return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
   }
 
@@ -321,6 +326,7 @@ export class Tensor {
   /** Fills in place with a value (no autograd). */
   fill_(value: number | boolean): this {
     this._check('fill_');
+    if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_: value must be a number or boolean, got ${fmtValue(value)}`);
     args().view(this).num(Number(value));
     native().fill(this.storage.buf);
     this.storage.version++;
@@ -360,7 +366,7 @@ function castTo(t: Tensor, dtype: DType): Tensor {
 export function normDim(dim: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-    throw new RangeError(`${op}: dimension ${dim} out of range for a tensor of ${ndim} dims (expected ${-n}..${n - 1})`);
+    throw new RangeError(`${op}: dimension ${String(dim)} out of range for a tensor of ${ndim} dims (expected ${-n}..${n - 1})`);
   }
   return dim < 0 ? dim + n : dim;
 }

@@ -25,6 +25,8 @@ NR_BINDING(fill) {
 NR_BINDING(arange) {
   ArgReader r(info, "arange");
   View d = r.view(0);
+  // the kernel writes numel elements one after another
+  if (!d.is_contiguous()) throw_error(info.Env(), "arange: destination must be contiguous");
   double start = r.num(), step = r.num();
   arange_fill(d, start, step);
   return info.Env().Undefined();
@@ -33,6 +35,8 @@ NR_BINDING(arange) {
 NR_BINDING(linspace) {
   ArgReader r(info, "linspace");
   View d = r.view(0);
+  // the kernel writes numel elements one after another
+  if (!d.is_contiguous()) throw_error(info.Env(), "linspace: destination must be contiguous");
   double start = r.num(), end = r.num();
   linspace_fill(d, start, end);
   return info.Env().Undefined();

@@ -53,6 +53,11 @@ export const CHECKPOINT_VERSION = '1';
 const ZERO_SUM = '0'.repeat(64);
 const MAX_DEPTH = 200;
 const SPECIAL_NUMBERS = new Map([['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity], ['-0', -0]]);
+/**
+ * Most decimal digits of a stored bigint. Parsing a decimal string into a BigInt takes quadratic time
+ * (a million digits ~1 s, ten million ~1 min), so a hostile file could stall loading without a bound.
+ */
+export const MAX_BIGINT_DIGITS = 4096;
 const TAGS = new Set(['$tensor', '$number', '$bigint', '$undefined', '$object']);
 
 function describeValue(v: unknown): string {
@@ -81,7 +86,11 @@ function encode(root: Checkpoint, tensors: Map<string, Tensor>): JsonValue {
       if (Object.is(v, -0)) return { $number: '-0' };
       return v;
     }
-    if (typeof v === 'bigint') return { $bigint: v.toString() };
+    if (typeof v === 'bigint') {
+      const digits = v.toString();
+      if (digits.length > MAX_BIGINT_DIGITS + 1) throw new RangeError(`saveCheckpoint: ${where()} is a bigint of more than ${MAX_BIGINT_DIGITS} digits; store it as a string`);
+      return { $bigint: digits };
+    }
     if (v === undefined) return { $undefined: true };
     if (isTensor(v)) {
       v._check('saveCheckpoint');
@@ -134,6 +143,7 @@ function decode(json: JsonValue, tensors: Record<string, Tensor>, bad: (msg: str
       }
       if (tag === '$bigint') {
         if (!/^-?[0-9]+$/.test(x)) throw bad(`${path}: malformed $bigint`);
+        if (x.length > MAX_BIGINT_DIGITS + 1) throw bad(`${path}: $bigint has ${x.length} characters, more than the ${MAX_BIGINT_DIGITS} digits allowed`);
         return BigInt(x);
       }
       if (!Object.prototype.hasOwnProperty.call(tensors, x)) throw bad(`${path}: tensor ${JSON.stringify(x)} is missing from the file`);

@@ -11,6 +11,7 @@ import { sumToShape } from './reduce';
 import { where } from './binary';
 import { rawCopy } from './gather';
 import { DType } from '../dtype';
+import { checkTensor, fmtValue } from './check';
 
 /** A slice item: {start, end, step} (each optional, PyTorch's start:end:step). */
 export interface Slice { start?: number; end?: number; step?: number; }
@@ -50,7 +51,7 @@ function consumed(it: IndexItem): number {
 
 /** Applies the basic items to x (views) and collects the tensor items; bool masks become nonzero index columns. */
 function plan(x: Tensor, items: IndexItem[], op: string): Plan {
-  x._check(op);
+  checkTensor(x, op, 'the input');
   const nEll = items.filter((it) => it === '...').length;
   if (nEll > 1) throw new RangeError(`${op}: an index can only have a single ellipsis ('...')`);
   const used = items.reduce<number>((a, it) => a + consumed(it), 0);
@@ -66,7 +67,7 @@ function plan(x: Tensor, items: IndexItem[], op: string): Plan {
     if (it === null) { cur++; return; }
     if (typeof it === 'number') {
       const n = v.shape[cur];
-      if (!Number.isInteger(it) || it < -n || it >= n) throw new RangeError(`${op}: index ${it} is out of bounds for dimension ${cur} with size ${n}`);
+      if (!Number.isInteger(it) || it < -n || it >= n) throw new RangeError(`${op}: index ${it} is out of bounds for dimension ${cur} with size ${String(n)}`);
       setV(v.select(cur, it));
       return;
     }
@@ -93,8 +94,8 @@ function plan(x: Tensor, items: IndexItem[], op: string): Plan {
     }
     if (isSlice(it)) {
       const { start = 0, end = Infinity, step = 1 } = it;
-      if (!Number.isInteger(step) || step <= 0) throw new RangeError(`${op}: slice step must be a positive integer, got ${step}`);
-      if (!Number.isInteger(start) || !(Number.isInteger(end) || end === Infinity)) throw new TypeError(`${op}: slice bounds must be integers, got ${JSON.stringify(it)}`);
+      if (!Number.isInteger(step) || step <= 0) throw new RangeError(`${op}: slice step must be a positive integer, got ${String(step)}`);
+      if (!Number.isInteger(start) || !(Number.isInteger(end) || end === Infinity)) throw new TypeError(`${op}: slice bounds must be integers, got ${fmtValue(it)}`);
       if (start !== 0 || end !== Infinity || step !== 1) setV(v.slice(cur, start, end, step));
       cur++;
       return;
@@ -229,8 +230,8 @@ function putInto(x: Tensor, items: IndexItem[], values: Tensor, accumulate: bool
  */
 export function indexPut(x: Tensor, indices: IndexItem[] | IndexItem, values: Tensor | number, o: { accumulate?: boolean } = {}): Tensor {
   const op = 'indexPut';
-  x._check(op);
-  const acc = !!o.accumulate;
+  checkTensor(x, op, 'the input');
+  const acc = !!o?.accumulate;
   const items = asItems(indices);
   const vals = valuesOf(values, x, op);
   const out = rawCopy(x);
@@ -248,7 +249,7 @@ export function indexPut(x: Tensor, indices: IndexItem[] | IndexItem, values: Te
 
 /** torch.nonzero: int64 (n, ndim) coordinates of the non-zero elements in row-major order; asTuple gives one vector per dim. */
 export function nonzero(x: Tensor): Tensor {
-  x._check('nonzero');
+  checkTensor(x, 'nonzero', 'the input');
   args().view(x);
   const n: number = native().nonzeroCount(x.storage.buf);
   const out = Tensor.empty([n, x.ndim], 'int64');
@@ -259,14 +260,14 @@ export function nonzero(x: Tensor): Tensor {
 
 function checkMask(x: Tensor, mask: Tensor, op: string): void {
   if (!isTensor(mask)) throw new TypeError(`${op}: mask must be a bool tensor`);
-  mask._check(op);
+  checkTensor(mask, op, 'the mask');
   if (mask.dtype !== 'bool') throw new TypeError(`${op}: mask must be a bool tensor, got ${mask.dtype}`);
 }
 
 /** x with value where mask is true (mask broadcasts to x's shape; value a number or 0-dim tensor). */
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   const op = 'maskedFill';
-  x._check(op);
+  checkTensor(x, op, 'the input');
   checkMask(x, mask, op);
   const shape = broadcastShapes(op, x.shape, mask.shape);
   if (shape.length !== x.ndim || shape.some((d, i) => d !== x.shape[i])) {
@@ -276,6 +277,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   if (isTensor(value)) {
     if (value.ndim !== 0) throw new RangeError(`${op}: value must be a number or a 0-dim tensor, got shape ${fmtShape(value.shape)}`);
     v = value.dtype === x.dtype ? value : value.to(x.dtype);
+  } else if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TypeError(`${op}: value must be a number or a 0-dim tensor, got ${fmtValue(value)}`);
   } else v = Tensor.empty([], x.dtype).fill_(value);
   return where(mask, v, x);
 }
@@ -283,7 +286,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
 /** 1-D tensor of the elements of x where mask is true (x and mask broadcast together). */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const op = 'maskedSelect';
-  x._check(op);
+  checkTensor(x, op, 'the input');
   checkMask(x, mask, op);
   const shape = broadcastShapes(op, x.shape, mask.shape);
   if (shape.length === 0) return index(x.reshape([1]), [mask.reshape([1])]);
@@ -298,12 +301,12 @@ defineMethods('advindex', {
     if (isGradEnabled() && (this.requiresGrad || vals.requiresGrad)) {
       throw new Error('indexPut_: in-place operation on a tensor that requires grad; wrap it in noGrad() or use the out-of-place indexPut()');
     }
-    try { putInto(this, asItems(indices), vals, !!o.accumulate, 'indexPut_'); } finally { if (vals !== values) vals.dispose(); }
+    try { putInto(this, asItems(indices), vals, !!o?.accumulate, 'indexPut_'); } finally { if (vals !== values) vals.dispose(); }
     return this;
   },
   nonzero(o: { asTuple?: boolean } = {}) {
     const nz = nonzero(this);
-    if (!o.asTuple) return nz;
+    if (!o?.asTuple) return nz;
     const cols = this.ndim === 0 ? [Tensor.empty([nz.shape[0]], 'int64', true)] : nz.unbind(1).map((c) => c.contiguous());
     return cols;
   },

@@ -34,15 +34,15 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: Sd
     throw new RangeError(`${op}: batch dims of query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must match`);
   }
   if (Ek !== E || Sv !== S) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must be (..., S, ${E}) and value ${fmtShape(v.shape)} (..., ${S}, Ev)`);
-  const p = o.dropoutP ?? 0;
-  if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropoutP must be in [0, 1), got ${p}`);
-  const scale = o.scale ?? 1 / Math.sqrt(E);
+  const p = o?.dropoutP ?? 0;
+  if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropoutP must be in [0, 1), got ${String(p)}`);
+  const scale = o?.scale ?? 1 / Math.sqrt(E);
   const H = lead.length ? lead[lead.length - 1] : 1;
   const BH = numelOf(lead);
   const Bn = lead.length ? BH / H : 1;
   let mask: Tensor | null = null;
-  if (o.attnMask) {
-    const m = o.attnMask;
+  if (o?.attnMask) {
+    const m = o?.attnMask;
     m._check(op);
     if (m.dtype !== 'bool' && m.dtype !== q.dtype) throw new TypeError(`${op}: attnMask must be bool or ${q.dtype}, got ${m.dtype}`);
     mask = m.expand([...lead, L, S]).reshape([Bn, H, L, S]);
@@ -50,7 +50,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: Sd
   const q3 = q.contiguous().reshape([BH, L, E]), k3 = k.contiguous().reshape([BH, S, E]), v3 = v.contiguous().reshape([BH, S, Ev]);
   const out = Tensor.empty([BH, L, Ev], q.dtype), lse = Tensor.empty([BH, L], q.dtype);
   const [seedLo, seedHi, off] = p > 0 ? nextCounters(BH * L * S) : [0, 0, 0];
-  const params = [Bn, H, L, S, E, Ev, scale, o.isCausal ? 1 : 0, p, seedLo, seedHi, off, mask ? 1 : 0];
+  const params = [Bn, H, L, S, E, Ev, scale, o?.isCausal ? 1 : 0, p, seedLo, seedHi, off, mask ? 1 : 0];
   const w = args().nums(params).view(q3).view(k3).view(v3).view(out).view(lse);
   if (mask) w.view(mask);
   native().attentionForward(q3.storage.buf, k3.storage.buf, v3.storage.buf, out.storage.buf, lse.storage.buf, mask?.storage.buf);

@@ -7,6 +7,7 @@ import { defineMethods } from './registry';
 import { runBinary, runWhere, binaryResultType, checkOperand } from './kernels';
 import { sumToShape } from './reduce';
 import { isFloat, canCast, defaultFloat, resultType } from '../dtype';
+import { fmtValue } from './check';
 import { tracing, traceOp } from '../trace';
 
 /** A binary op's other operand: a tensor or a scalar (broadcast). */
@@ -56,12 +57,19 @@ function red(g: Tensor, x: Operand): Tensor | null {
 
 function inputs(a: Tensor, b: Operand): Tensor[] { return isTensor(b) ? [a, b] : [a]; }
 
+/** alpha of add/sub must be a number (a bigint or string would reach the kernel argument block). */
+function checkAlpha(op: string, alpha: unknown): void {
+  if (typeof alpha !== 'number') throw new TypeError(`${op}: alpha must be a number, got ${fmtValue(alpha)}`);
+}
+
 export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
+  checkAlpha('add', alpha);
   const out = runBinary('add', a, b, { a: alpha });
   return attach(out, 'add', inputs(a, b), (g) => [red(g, a), isTensor(b) ? red(alpha === 1 ? g : g.mul(alpha), b) : null]);
 }
 
 export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
+  checkAlpha('sub', alpha);
   const out = runBinary('sub', a, b, { a: alpha });
   return attach(out, 'sub', inputs(a, b), (g) => [red(g, a), isTensor(b) ? red(g.mul(-alpha), b) : null]);
 }
@@ -73,6 +81,11 @@ export function mul(a: Tensor, b: Operand): Tensor {
 }
 
 export function div(a: Tensor, b: Operand, roundingMode?: 'trunc' | 'floor'): Tensor {
+  checkOperand(a, 'div', 'the first operand', false);
+  checkOperand(b, 'div', 'the second operand');
+  if (roundingMode !== undefined && roundingMode !== 'trunc' && roundingMode !== 'floor') {
+    throw new RangeError(`div: roundingMode must be 'trunc', 'floor' or undefined, got ${fmtValue(roundingMode)}`);
+  }
   if (roundingMode === 'floor') return floorDivide(a, b);
   if (roundingMode === 'trunc') {
     const rt = binaryResultType('div', a, b);
@@ -97,7 +110,7 @@ export function pow(a: Tensor | number, b: Operand): Tensor {
   }
   checkOperand(b, 'pow', 'the exponent');
   if (typeof b === 'number' && Number.isInteger(b) && b < 0 && !isFloat(a.dtype)) {
-    throw new RangeError(`pow: integers to negative integer powers are not allowed (${a.dtype} tensor of shape [${a.shape}] to the power ${b})`);
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (${a.dtype} tensor of shape [${a.shape}] to the power ${String(b)})`);
   }
   const out = runBinary('pow', a, b);
   if (!isTensor(b)) {
@@ -180,6 +193,7 @@ export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
 const zeroLike = (g: Tensor) => Tensor.empty([], g.dtype, true);
 
 function inplace(name: string, a: Tensor, b: Operand, alpha?: number): Tensor {
+  if (alpha !== undefined) checkAlpha(`${name}_`, alpha);
   checkOperand(b, `${name}_`, 'other');
   a._check(`${name}_`);
   if (isTensor(b)) b._check(`${name}_`);

@@ -5,6 +5,7 @@ import { Tensor, fmtShape, isTensor } from '../tensor';
 import { asIndex, indexSelect, indexAdd, indexFill } from './gather';
 import { attach } from '../autograd';
 import { isFloat } from '../dtype';
+import { checkTensor } from './check';
 import { tracing, traceOp } from '../trace';
 
 export interface EmbeddingOpts {
@@ -21,13 +22,13 @@ export function embedding(input: Tensor, weight: Tensor, o: EmbeddingOpts = {}):
   const op = 'embedding';
   asIndex(input, op);
   if (!isTensor(weight)) throw new TypeError(`${op}: weight must be a tensor`);
-  weight._check(op);
+  checkTensor(weight, op, 'the weight');
   if (weight.ndim !== 2) throw new RangeError(`${op}: weight must be 2-D (numEmbeddings, embeddingDim), got shape ${fmtShape(weight.shape)}`);
   const [num, dim] = weight.shape;
   let pad: number | null = null;
-  if (o.paddingIdx !== undefined && o.paddingIdx !== null) {
-    const p = o.paddingIdx;
-    if (!Number.isInteger(p) || p < -num || p >= num) throw new RangeError(`${op}: paddingIdx ${p} must be within the number of embeddings (${num})`);
+  if (o?.paddingIdx !== undefined && o?.paddingIdx !== null) {
+    const p = o?.paddingIdx;
+    if (!Number.isInteger(p) || p < -num || p >= num) throw new RangeError(`${op}: paddingIdx ${String(p)} must be within the number of embeddings (${num})`);
     pad = p < 0 ? p + num : p;
   }
   const flat = input.reshape([-1]);
@@ -49,7 +50,7 @@ export function embedding(input: Tensor, weight: Tensor, o: EmbeddingOpts = {}):
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   const op = 'oneHot';
   asIndex(indices, op);
-  if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`${op}: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`${op}: numClasses must be a non-negative integer or -1, got ${String(numClasses)}`);
   const n = indices.numel();
   let lo = 0, hi = -1;
   if (n > 0) {
@@ -58,13 +59,13 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
     hi = mx.item() as number;
     mn.dispose(); mx.dispose();
   }
-  if (lo < 0) throw new RangeError(`${op}: class values must be non-negative, got ${lo}`);
+  if (lo < 0) throw new RangeError(`${op}: class values must be non-negative, got ${String(lo)}`);
   let c = numClasses;
   if (c === -1) {
     if (n === 0) throw new RangeError(`${op}: cannot infer the number of classes from an empty tensor`);
     c = hi + 1;
-  } else if (hi >= c) throw new RangeError(`${op}: class value ${hi} is out of range for numClasses ${c}`);
-  const out = Tensor.empty([...indices.shape, c], 'int64', true);
+  } else if (hi >= c) throw new RangeError(`${op}: class value ${String(hi)} is out of range for numClasses ${c}`);
+  const out = Tensor.empty([...indices.shape, c], 'int64', true, 'oneHot');
   if (n > 0) {
     const idx = indices.unsqueeze(-1);
     out.scatter_(-1, idx, 1);

@@ -8,6 +8,7 @@ import { Tensor, Shape, normDim, fmtShape, isTensor } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat } from '../dtype';
+import { fmtValue } from './check';
 
 declare module '../tensor' {
   interface Tensor {
@@ -82,7 +83,7 @@ function runScatter(out: Tensor, d: number, index: Tensor, src: Tensor | number 
     // computed in float32, written back
     const o32 = out.detach().to('float32');
     const s32 = isTensor(src) && src.dtype === out.dtype ? src.detach().to('float32') : src;
-    try { runScatter(o32, d, index, s32, mode, op, indexShape, indexStrides); } finally { if (s32 !== src) (s32 as Tensor).dispose(); }
+    try { runScatter(o32, d, index, s32, mode, op, indexShape, indexStrides); } finally { if (isTensor(s32) && s32 !== src) s32.dispose(); }   // (a NaN scalar is !== itself)
     out.copy_(o32);
     o32.dispose();
     return;
@@ -136,7 +137,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   asIndex(index, 'scatter');
   if (!isTensor(src) && typeof src !== 'number' && typeof src !== 'boolean') throw new TypeError('scatter: src must be a tensor or a number');
   const d = normDim(dim, x.ndim, 'scatter');
-  const mode: Mode = o.reduce === undefined ? 'assign' : o.reduce === 'add' ? 'add' : o.reduce === 'multiply' ? 'multiply' : badReduce(o.reduce);
+  const mode: Mode = o?.reduce === undefined ? 'assign' : o?.reduce === 'add' ? 'add' : o?.reduce === 'multiply' ? 'multiply' : badReduce(o?.reduce);
   const out = rawCopy(x);
   try { runScatter(out, d, index, src, mode, 'scatter'); } catch (e) { out.dispose(); throw e; }
   const inputs = isTensor(src) ? [x, src] : [x];
@@ -150,7 +151,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
 }
 
 function badReduce(r: unknown): never {
-  throw new RangeError(`scatter: reduce must be 'add' or 'multiply', got ${JSON.stringify(r)}`);
+  throw new RangeError(`scatter: reduce must be 'add' or 'multiply', got ${fmtValue(r)}`);
 }
 
 /** torch.scatter_add (out of place): a copy of x with src[p] added at out[p with p[dim] = index[p]]. */
@@ -176,9 +177,9 @@ const REDUCE_IDENTITY: Record<string, number> = { sum: 0, mean: 0, prod: 1, amax
 export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduce, o: { includeSelf?: boolean } = {}): Tensor {
   const op = 'scatterReduce';
   asTensor(x, op); asIndex(index, op); asTensor(src, op, 'src');
-  if (!(reduce in REDUCE_IDENTITY)) throw new RangeError(`${op}: reduce must be one of sum, prod, mean, amax, amin; got ${JSON.stringify(reduce)}`);
+  if (!(reduce in REDUCE_IDENTITY)) throw new RangeError(`${op}: reduce must be one of sum, prod, mean, amax, amin; got ${fmtValue(reduce)}`);
   const d = normDim(dim, x.ndim, op);
-  const includeSelf = o.includeSelf ?? true;
+  const includeSelf = o?.includeSelf ?? true;
   const out = rawCopy(x);
   let counts: Tensor | null = null;
   try {
@@ -248,7 +249,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor, op = 'indexSe
   const d = normDim(dim, x.ndim, op);
   const n = vectorIndex(index, op);
   if (x.ndim === 0) {
-    if (n !== 1) throw new RangeError(`${op}: index of a 0-dim input must have exactly one element, got ${n}`);
+    if (n !== 1) throw new RangeError(`${op}: index of a 0-dim input must have exactly one element, got ${String(n)}`);
     return indexSelect(x.reshape([1]), 0, index, op).reshape([]);
   }
   const shape = x.shape.map((s, i) => (i === d ? n : s));
@@ -262,7 +263,7 @@ function checkSource(x: Tensor, d: number, index: Tensor, source: Tensor, op: st
   const n = vectorIndex(index, op);
   const want = x.shape.map((s, i) => (i === d ? n : s));
   if (source.ndim !== want.length || source.shape.some((s, i) => s !== want[i])) {
-    throw new RangeError(`${op}: source of shape ${fmtShape(source.shape)} does not match ${fmtShape(want)} (input ${fmtShape(x.shape)} with dim ${d} of size ${n})`);
+    throw new RangeError(`${op}: source of shape ${fmtShape(source.shape)} does not match ${fmtShape(want)} (input ${fmtShape(x.shape)} with dim ${d} of size ${String(n)})`);
   }
   if (source.dtype !== x.dtype) throw new TypeError(`${op}: self (${x.dtype}) and source (${source.dtype}) must have the same dtype`);
 }
@@ -275,8 +276,8 @@ function runIndexAdd(out: Tensor, d: number, index: Tensor, source: Tensor, alph
 
 /** torch.index_add (out of place): x with alpha * source[.., i, ..] added at x[.., index[i], ..] along dim. */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, o: { alpha?: number; op?: string } = {}): Tensor {
-  const op = o.op ?? 'indexAdd';
-  const alpha = o.alpha ?? 1;
+  const op = o?.op ?? 'indexAdd';
+  const alpha = o?.alpha ?? 1;
   asTensor(x, op); asIndex(index, op); asTensor(source, op, 'source');
   const d = normDim(dim, x.ndim, op);
   if (x.ndim === 0) return indexAdd(x.reshape([1]), 0, index, source.reshape([-1]), o).reshape([]);
@@ -292,6 +293,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
 /** torch.index_fill (out of place): x with every entry at positions `index` along dim set to value. */
 export function indexFill(x: Tensor, dim: number, index: Tensor, value: number): Tensor {
   asTensor(x, 'indexFill'); asIndex(index, 'indexFill');
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`indexFill: value must be a number, got ${fmtValue(value)}`);
   const d = normDim(dim, x.ndim, 'indexFill');
   if (x.ndim === 0) return indexFill(x.reshape([1]), 0, index, value).reshape([]);
   const out = rawCopy(x);
@@ -313,7 +315,7 @@ defineMethods('gather', {
   scatter_(dim: number, index: Tensor, src: Tensor | number, o: { reduce?: 'add' | 'multiply' } = {}) {
     refuseGrad('scatter_', this, src);
     asIndex(index, 'scatter_');
-    const mode: Mode = o.reduce === undefined ? 'assign' : o.reduce === 'add' ? 'add' : o.reduce === 'multiply' ? 'multiply' : badReduce(o.reduce);
+    const mode: Mode = o?.reduce === undefined ? 'assign' : o?.reduce === 'add' ? 'add' : o?.reduce === 'multiply' ? 'multiply' : badReduce(o?.reduce);
     runScatter(this, normDim(dim, this.ndim, 'scatter_'), index, src, mode, 'scatter_');
     return this;
   },
@@ -341,7 +343,7 @@ defineMethods('gather', {
       return this;
     }
     checkSource(this, d, index, source, 'indexAdd_');
-    runIndexAdd(this, d, index, source, o.alpha ?? 1, 'indexAdd_');
+    runIndexAdd(this, d, index, source, o?.alpha ?? 1, 'indexAdd_');
     return this;
   },
   indexFill(dim: number, index: Tensor, value: number) { return indexFill(this, dim, index, value); },

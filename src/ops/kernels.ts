@@ -20,6 +20,12 @@ function opCode(kind: 'unary' | 'binary', name: string): number {
   return c;
 }
 
+/** Kernel names that differ from the public op name users see in error messages. */
+const OP_NAME: Record<string, string> = {
+  floor_divide: 'floorDivide', leaky_relu: 'leakyRelu', gelu_tanh: 'gelu', logical_and: 'logicalAnd', logical_or: 'logicalOr',
+  logical_xor: 'logicalXor', logical_not: 'logicalNot',
+};
+
 const PREDICATES = new Set(['isnan', 'isinf', 'isfinite', 'signbit', 'logical_not']);
 const COMPARES = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_and', 'logical_or', 'logical_xor']);
 
@@ -33,17 +39,18 @@ export interface UnaryOpts { a?: number; b?: number; floatOnly?: boolean; out?: 
 
 /** out = op(x). floatOnly ops promote integer/bool input to the default float dtype (like torch.exp). */
 export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
-  checkOperand(x, name, 'the input', false);
-  x._check(name);
+  const label = (OP_NAME[name] ?? name) + (o.out ? '_' : '');   // the public name (x.add_ for in place), for messages
+  checkOperand(x, label, 'the input', false);
+  x._check(label);
   const pred = PREDICATES.has(name);
   let want: DType = computeDtype(x.dtype);
   if (o.floatOnly && !isFloat(want)) want = defaultFloat();
   if (want === 'bool' && !pred) want = 'uint8';
   const xin = cast(x, want);
   const outDtype = pred ? 'bool' : want;
-  if (o.out) checkWritable(o.out, `${name}_`);
+  if (o.out) checkWritable(o.out, label);
   const direct = o.out && o.out.dtype === outDtype && !sharesMemory(o.out, xin) ? o.out : undefined;
-  const out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
+  const out = direct ?? Tensor.empty(x.shape, outDtype, false, label);
   args().num(opCode('unary', name)).num(o.a ?? 0).num(o.b ?? 0).view(out).view(xin);
   native().unary(out.storage.buf, xin.storage.buf);
   if (out === o.out) out.storage.version++;
@@ -67,44 +74,45 @@ export function binaryResultType(name: string, x: Tensor | number | boolean, y: 
 
 /** out = op(x, y) with broadcasting and type promotion; y may be a JS number. */
 export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean, o: BinaryOpts = {}): Tensor {
-  checkOperand(x, name, 'the first operand', false);
-  checkOperand(y, name, 'the second operand');
-  x._check(name);
-  if (isTensor(y)) y._check(name);
+  const label = (OP_NAME[name] ?? name) + (o.out ? '_' : '');   // the public name (x.add_ for in place), for messages
+  checkOperand(x, label, 'the first operand', false);
+  checkOperand(y, label, 'the second operand');
+  x._check(label);
+  if (isTensor(y)) y._check(label);
   const rt = binaryResultType(name, x, y, o.trueDiv);
   const isCmp = COMPARES.has(name);
   let kname = name;
   if (rt === 'bool' && !isCmp) {
     kname = BOOL_AS_LOGICAL[name];
-    if (!kname) throw new TypeError(`${name}: not supported for bool tensors (convert with .to('int64') or .float() first)`);
+    if (!kname) throw new TypeError(`${label}: not supported for bool tensors (convert with .to('int64') or .float() first)`);
   }
   const ct = computeDtype(rt);
   const outDtype = o.outDtype ?? (isCmp || rt === 'bool' ? 'bool' : ct);
   const code = opCode('binary', kname);
   // float16/bfloat16 compute in float32 on the CPU and are converted back at the end. An in-place
   // output that overlaps an input other than as the identical view (x.add_(x.t())) gets a temporary.
-  if (o.out) checkWritable(o.out, `${name}_`);
+  if (o.out) checkWritable(o.out, label);
   const overlap = o.out && (sharesMemory(o.out, x) || (isTensor(y) && sharesMemory(o.out, y)));
   const direct = o.out && o.out.dtype === outDtype && !overlap ? o.out : undefined;
   let out: Tensor;
   if (typeof y !== 'object') {
     const xin = cast(x, ct);
-    out = direct ?? Tensor.empty(x.shape, outDtype, false, name);
+    out = direct ?? Tensor.empty(x.shape, outDtype, false, label);
     args().num(code).num(o.a ?? 1).num(o.b ?? 0).num(Number(y)).view(out).view(xin);
     native().binaryScalar(out.storage.buf, xin.storage.buf);
     if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();
   } else {
-    y._check(name);
-    const shape = broadcastShapes(name, x.shape, y.shape);
+    y._check(label);
+    const shape = broadcastShapes(label, x.shape, y.shape);
     if (o.out && (o.out.shape.length !== shape.length || o.out.shape.some((d, i) => d !== shape[i]))) {
-      throw new RangeError(`${name}_: result of shape ${fmtShape(shape)} does not fit the in-place tensor of shape ${fmtShape(o.out.shape)}`);
+      throw new RangeError(`${label}: result of shape ${fmtShape(shape)} does not fit the in-place tensor of shape ${fmtShape(o.out.shape)}`);
     }
     const xin = cast(x, ct), yin = cast(y, ct);
-    out = direct ?? Tensor.empty(shape, outDtype, false, name);
+    out = direct ?? Tensor.empty(shape, outDtype, false, label);
     args().num(code).num(o.a ?? 1).num(o.b ?? 0).view(out)
-      .view(xin, shape, broadcastStridesTo(xin, shape, name))
-      .view(yin, shape, broadcastStridesTo(yin, shape, name));
+      .view(xin, shape, broadcastStridesTo(xin, shape, label))
+      .view(yin, shape, broadcastStridesTo(yin, shape, label));
     native().binary(out.storage.buf, xin.storage.buf, yin.storage.buf);
     if (out === o.out) out.storage.version++;
     if (xin !== x) xin.dispose();

@@ -9,6 +9,7 @@ import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { sumToShape } from './reduce';
 import { DType } from '../dtype';
+import { checkTensor } from './check';
 import { tracing, traceOp } from '../trace';
 
 declare module '../tensor' {
@@ -73,7 +74,7 @@ const LOW_PRECISION = new Set<DType>(['float16', 'bfloat16']);
 
 /** Same dtype for both operands, and one the kernels implement. */
 function checkDtypes(op: string, a: Tensor, b: Tensor): void {
-  a._check(op); b._check(op);
+  checkTensor(a, op, 'the first operand'); checkTensor(b, op, 'the second operand');
   if (a.dtype !== b.dtype) {
     throw new TypeError(`${op}: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype} (convert one with .to())`);
   }
@@ -89,7 +90,7 @@ function broadcastBatch(op: string, a: Tensor, b: Tensor): number[] {
   for (let i = 0; i < n; i++) {
     const p = x[x.length - n + i] ?? 1, q = y[y.length - n + i] ?? 1;
     if (p !== q && p !== 1 && q !== 1) {
-      throw new RangeError(`${op}: batch dimensions of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together (${p} vs ${q} at batch dim ${i})`);
+      throw new RangeError(`${op}: batch dimensions of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together (${String(p)} vs ${q} at batch dim ${String(i)})`);
     }
     out[i] = p === 1 ? q : p;
   }
@@ -123,7 +124,8 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
     return mmCore(op, a.to('float32'), b.to('float32'), alpha).to(a.dtype);
   }
   if (b.ndim === 2 && a.ndim > 2 && mergeable(a, a.ndim - 2)) {
-    const out = mmCore(op, a.reshape([-1, K]), b, alpha);
+    // rows spelled out, not -1: reshape refuses to infer -1 when K is 0 (ambiguous), as torch does
+    const out = mmCore(op, a.reshape([numelOf(a.shape.slice(0, -1)), K]), b, alpha);
     return out.reshape([...a.shape.slice(0, -1), b.shape[1]]);
   }
   const batch = broadcastBatch(op, a, b);
@@ -227,7 +229,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 /** Outer product of two 1-D tensors (torch.outer): (n)⊗(m) -> (n, m); dtypes promote as in mul. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  a._check('outer'); b._check('outer');
+  checkTensor(a, 'outer', 'the first operand'); checkTensor(b, 'outer', 'the second operand');
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new RangeError(`outer: 1-D tensors expected, but got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -250,7 +252,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpts
   }
   const n = mat1.shape[0], p = mat2.shape[1];
   if (input.ndim > 2 || input.shape.some((d, i) => d !== 1 && d !== [n, p][2 - input.ndim + i])) {
-    throw new RangeError(`addmm: input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape [${n}, ${p}]`);
+    throw new RangeError(`addmm: input of shape ${fmtShape(input.shape)} cannot be broadcast to the product's shape [${String(n)}, ${String(p)}]`);
   }
   if (LOW_PRECISION.has(mat1.dtype)) {
     return addmm(input.to('float32'), mat1.to('float32'), mat2.to('float32'), opts).to(mat1.dtype);
@@ -300,7 +302,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (LOW_PRECISION.has(x.dtype)) {
     return linear(x.to('float32'), weight.to('float32'), bias ? bias.to('float32') : null).to(x.dtype);
   }
-  const x2 = x.ndim === 2 ? x : x.reshape([-1, inF]);
+  const x2 = x.ndim === 2 ? x : x.reshape([numelOf(x.shape.slice(0, -1)), inF]);   // not -1: inF may be 0
   const out = linear2d(x2, weight, bias ?? null);
   return x.ndim === 2 ? out : out.reshape([...x.shape.slice(0, -1), outF]);
 }

@@ -7,6 +7,7 @@ import { args } from '../backend/args';
 import { Tensor, fmtShape, numelOf, isTensor } from '../tensor';
 import { attach, isGradEnabled, noGrad } from '../autograd';
 import { DType, isFloat } from '../dtype';
+import { checkTensor, fmtValue } from './check';
 import { tracing, traceOp } from '../trace';
 
 /** A contiguous, graph-free handle on t's values that the caller owns (dispose it when done). */
@@ -46,7 +47,7 @@ const asDtype = (t: Tensor | null | undefined, dt: DType): Tensor | null => (t ?
 function checkParam(t: unknown, op: string, name: string, shape: number[]): Tensor | null {
   if (t === undefined || t === null) return null;
   if (!isTensor(t)) throw new TypeError(`${op}: ${name} must be a tensor or null`);
-  t._check(op);
+  checkTensor(t, op, 'the input');
   if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${name} must be floating point, got ${t.dtype}`);
   if (t.numel() !== numelOf(shape) || (t.ndim !== shape.length && t.ndim !== 1)) {
     throw new RangeError(`${op}: ${name} of shape ${fmtShape(t.shape)} does not match ${fmtShape(shape)}`);
@@ -95,7 +96,7 @@ function rowNorm(op: string, rms: boolean, x2: Tensor, w: Tensor | null, b: Tens
 function normalizedDims(x: Tensor, normalizedShape: number | readonly number[], op: string): number[] {
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : Array.from(normalizedShape ?? []);
   if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new RangeError(`${op}: normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(normalizedShape)}`);
+    throw new RangeError(`${op}: normalizedShape must be a positive integer or a non-empty array of them, got ${fmtValue(normalizedShape)}`);
   }
   const tail = x.shape.slice(x.ndim - ns.length);
   if (x.ndim < ns.length || tail.some((d, i) => d !== ns[i])) {
@@ -106,7 +107,7 @@ function normalizedDims(x: Tensor, normalizedShape: number | readonly number[], 
 
 function normOverTrailing(op: string, rms: boolean, x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null | undefined,
   bias: Tensor | null | undefined, eps: number): Tensor {
-  x._check(op);
+  checkTensor(x, op, 'the input');
   const ns = normalizedDims(x, normalizedShape, op);
   if (typeof eps !== 'number' || !(eps >= 0)) throw new RangeError(`${op}: eps must be a number >= 0, got ${eps}`);
   const w = checkParam(weight, op, 'weight', ns), b = checkParam(bias, op, 'bias', ns);
@@ -125,7 +126,7 @@ export interface LayerNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
  */
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], o: LayerNormOpts = {}): Tensor {
   if (tracing.active) return traceOp('layerNorm', layerNorm, [input, normalizedShape, o]);
-  return normOverTrailing('layerNorm', false, input, normalizedShape, o.weight, o.bias, o.eps ?? 1e-5);
+  return normOverTrailing('layerNorm', false, input, normalizedShape, o?.weight, o?.bias, o?.eps ?? 1e-5);
 }
 
 /** Machine epsilon of a float dtype (torch.finfo(dtype).eps), RMSNorm's default eps. */
@@ -146,7 +147,7 @@ export interface RMSNormOpts { weight?: Tensor | null; eps?: number | null; }
  */
 export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], o: RMSNormOpts = {}): Tensor {
   if (tracing.active) return traceOp('rmsNorm', rmsNorm, [input, normalizedShape, o]);
-  return normOverTrailing('rmsNorm', true, input, normalizedShape, o.weight, null, o.eps ?? finfoEps(input.dtype));
+  return normOverTrailing('rmsNorm', true, input, normalizedShape, o?.weight, null, o?.eps ?? finfoEps(input.dtype));
 }
 
 export interface GroupNormOpts { weight?: Tensor | null; bias?: Tensor | null; eps?: number; }
@@ -158,15 +159,15 @@ export interface GroupNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOpts = {}): Tensor {
   if (tracing.active) return traceOp('groupNorm', groupNorm, [input, numGroups, o]);
   const op = 'groupNorm';
-  input._check(op);
+  checkTensor(input, op, 'the input');
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input of shape (N, C, *), got ${fmtShape(input.shape)}`);
   const [B, C] = input.shape;
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
     throw new RangeError(`${op}: expected the number of channels in input (${C}) to be divisible by numGroups (${numGroups})`);
   }
-  const eps = o.eps ?? 1e-5;
+  const eps = o?.eps ?? 1e-5;
   if (typeof eps !== 'number' || !(eps >= 0)) throw new RangeError(`${op}: eps must be a number >= 0, got ${eps}`);
-  const w = checkParam(o.weight, op, 'weight', [C]), b = checkParam(o.bias, op, 'bias', [C]);
+  const w = checkParam(o?.weight, op, 'weight', [C]), b = checkParam(o?.bias, op, 'bias', [C]);
   const dt = computeDtype(input, op);
   const rows = B * numGroups, cols = numelOf(input.shape.slice(1)) / numGroups;
   let y = rowNorm(op, false, asDtype(input, dt)!.reshape([rows, cols]), null, null, eps).reshape(input.shape);
@@ -187,8 +188,8 @@ export interface BatchNormOpts { weight?: Tensor | null; bias?: Tensor | null; t
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOpts = {}): Tensor {
   if (tracing.active) return traceOp('batchNorm', batchNorm, [input, runningMean, runningVar, o]);
   const op = 'batchNorm';
-  input._check(op);
-  const training = !!o.training, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;
+  checkTensor(input, op, 'the input');
+  const training = !!o?.training, momentum = o?.momentum ?? 0.1, eps = o?.eps ?? 1e-5;
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input of shape (N, C, *), got ${fmtShape(input.shape)}`);
   if (typeof eps !== 'number' || !(eps >= 0)) throw new RangeError(`${op}: eps must be a number >= 0, got ${eps}`);
   if (typeof momentum !== 'number' || !Number.isFinite(momentum)) throw new RangeError(`${op}: momentum must be a number, got ${momentum}`);
@@ -197,7 +198,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (!!rm !== !!rv) throw new TypeError(`${op}: runningMean and runningVar must be given together`);
   if (!training && !rm) throw new TypeError(`${op}: runningMean and runningVar are required when training is false`);
   if (training && B * L <= 1) throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${fmtShape(input.shape)}`);
-  const w = checkParam(o.weight, op, 'weight', [C]), b = checkParam(o.bias, op, 'bias', [C]);
+  const w = checkParam(o?.weight, op, 'weight', [C]), b = checkParam(o?.bias, op, 'bias', [C]);
   const dt = computeDtype(input, op);
   const x3 = asDtype(input, dt)!.reshape([B, C, L]);
   const { y, mean, varB } = batchNormCore(x3, asDtype(w, dt), asDtype(b, dt), training ? null : [rm!, rv!], eps);

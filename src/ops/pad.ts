@@ -2,14 +2,16 @@
 // [left, right, top, bottom, ...] amounts; negative amounts crop. Backward slices the gradient.
 import { Tensor, fmtShape, checkShape } from '../tensor';
 import { attach } from '../autograd';
+import { checkTensor, fmtValue } from './check';
 import { tracing, traceOp } from '../trace';
 
 /** Pads the trailing dims of x: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
 export function pad(x: Tensor, padding: number[], value = 0): Tensor {
   if (tracing.active) return traceOp('pad', pad, [x, padding, value]);
-  x._check('pad');
+  checkTensor(x, 'pad', 'the input');
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`pad: value must be a number, got ${fmtValue(value)}`);
   if (!Array.isArray(padding) || padding.length % 2 || padding.length / 2 > x.ndim || !padding.every(Number.isInteger)) {
-    throw new RangeError(`pad: padding ${JSON.stringify(padding)} must be an even-length integer list covering at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);
+    throw new RangeError(`pad: padding ${fmtValue(padding)} must be an even-length integer list covering at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);
   }
   const shape = x.shape.slice();
   const before = new Array<number>(x.ndim).fill(0);
@@ -17,7 +19,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
     const d = x.ndim - 1 - i;
     before[d] = padding[2 * i];
     shape[d] += padding[2 * i] + padding[2 * i + 1];
-    if (shape[d] < 0) throw new RangeError(`pad: padding ${JSON.stringify(padding)} makes dim ${d} of ${fmtShape(x.shape)} negative`);
+    if (shape[d] < 0) throw new RangeError(`pad: padding ${fmtValue(padding)} makes dim ${d} of ${fmtShape(x.shape)} negative`);
   }
   const out = Tensor.empty(checkShape(shape, 'pad'), x.dtype).fill_(value);
   // Region of out that receives x (and of x that is kept, for negative padding).

@@ -8,6 +8,7 @@ import { defineMethods } from './registry';
 import { cat } from './view';
 import { where } from './binary';
 import { arange } from '../creation';
+import { checkTensor, fmtValue } from './check';
 
 declare module '../tensor' {
   interface Tensor {
@@ -24,9 +25,9 @@ declare module '../tensor' {
 
 /** torch.flip: a copy of x with the order of the entries along each of `dims` reversed. */
 export function flip(x: Tensor, dims: number | number[]): Tensor {
-  x._check('flip');
+  checkTensor(x, 'flip', 'the input');
   const list = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, x.ndim, 'flip'));
-  if (new Set(list).size !== list.length) throw new RangeError(`flip: dim ${JSON.stringify(dims)} appears multiple times`);
+  if (new Set(list).size !== list.length) throw new RangeError(`flip: dim ${fmtValue(dims)} appears multiple times`);
   const st = x.strides.slice();
   let off = x.offset;
   for (const d of list) {
@@ -42,11 +43,11 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
 
 /** torch.roll: entries shifted along dims (wrapping around); without dims, over the flattened tensor. */
 export function roll(x: Tensor, shifts: number | number[], dims?: number | number[]): Tensor {
-  x._check('roll');
+  checkTensor(x, 'roll', 'the input');
   const sh = Array.isArray(shifts) ? shifts : [shifts];
-  if (sh.some((s) => !Number.isInteger(s))) throw new TypeError(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
+  if (sh.some((s) => !Number.isInteger(s))) throw new TypeError(`roll: shifts must be integers, got ${fmtValue(shifts)}`);
   if (dims === undefined || dims === null) {
-    if (sh.length !== 1) throw new RangeError(`roll: without dims, shifts must be a single number, got ${JSON.stringify(shifts)}`);
+    if (sh.length !== 1) throw new RangeError(`roll: without dims, shifts must be a single number, got ${fmtValue(shifts)}`);
     return roll(x.reshape([-1]), sh[0], 0).reshape(x.shape);
   }
   const ds = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, x.ndim, 'roll'));
@@ -63,7 +64,7 @@ export function roll(x: Tensor, shifts: number | number[], dims?: number | numbe
 
 /** torch.Tensor.repeat: x tiled sizes[i] times along each dim (sizes may add leading dims). */
 export function repeat(x: Tensor, sizes: number[]): Tensor {
-  x._check('repeat');
+  checkTensor(x, 'repeat', 'the input');
   if (!Array.isArray(sizes)) throw new TypeError('repeat: sizes must be an array of integers');
   if (sizes.length < x.ndim) {
     throw new RangeError(`repeat: the number of repeat dims (${sizes.length}) can not be smaller than the number of tensor dims (${x.ndim}, shape ${fmtShape(x.shape)})`);
@@ -89,7 +90,7 @@ export function tile(x: Tensor, reps: number[]): Tensor {
 /** Mask over the last two dims of shape: keep(row, col) = col - row <= diagonal (lower) / >= diagonal (upper). */
 function triMask(shape: Shape, diagonal: number, lower: boolean, op: string): Tensor {
   if (shape.length < 2) throw new RangeError(`${op}: input must have at least 2 dims, got shape ${fmtShape(shape)}`);
-  if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
+  if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${String(diagonal)}`);
   const m = shape[shape.length - 2], n = shape[shape.length - 1];
   const rows = arange(m).reshape([m, 1]), cols = arange(n).reshape([1, n]);
   const diff = cols.sub(rows);
@@ -98,7 +99,7 @@ function triMask(shape: Shape, diagonal: number, lower: boolean, op: string): Te
 
 function tri(x: Tensor, diagonal: number, lower: boolean): Tensor {
   const op = lower ? 'tril' : 'triu';
-  x._check(op);
+  checkTensor(x, op, 'the input');
   const keep = triMask(x.shape, diagonal, lower, op);
   const zero = Tensor.empty([], x.dtype, true);
   return where(keep, x, zero);

@@ -7,7 +7,8 @@ import { Tensor, Shape, normDim, fmtShape } from '../tensor';
 import { where } from './binary';
 import { attach } from '../autograd';
 import { defineMethods } from './registry';
-import { DType, isFloat, defaultFloat } from '../dtype';
+import { DType, isFloat, defaultFloat, checkDtype } from '../dtype';
+import { checkTensor, fmtValue } from './check';
 
 export type Dims = number | number[] | null | undefined;
 export interface ReduceOpts { keepdim?: boolean; dtype?: DType; }
@@ -17,9 +18,10 @@ const code = (name: string) => (codes ??= native().reduceCodes())[name];
 
 /** Normalised, sorted, unique dims to reduce (all dims when dims is null/undefined). */
 export function reduceDims(x: Tensor, dims: Dims, op: string): number[] {
+  checkTensor(x, op, 'the input');
   if (dims === undefined || dims === null) return x.shape.map((_, i) => i);
   const list = (Array.isArray(dims) ? dims : [dims]).map((d) => normDim(d, x.ndim, op));
-  if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dims)} appears multiple times`);
+  if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${fmtValue(dims)} appears multiple times`);
   if (x.ndim === 0) return [];   // dim 0 / -1 of a 0-dim tensor reduces nothing (as PyTorch)
   return list.sort((a, b) => a - b);
 }
@@ -37,7 +39,7 @@ function permuted(x: Tensor, red: number[]): [number[], number[], number] {
 
 /** Runs a native reduction; returns a contiguous tensor of the reduced shape. */
 function runReduce(name: string, x: Tensor, red: number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
-  x._check(name);
+  checkTensor(x, name, 'the input');
   checkNonEmpty(name, x, red);
   let xin = x;
   if (xin.dtype === 'float16' || xin.dtype === 'bfloat16') xin = xin.detach().to('float32');
@@ -66,22 +68,23 @@ export function expandBack(g: Tensor, shape: Shape, red: number[], keepdim: bool
 function checkNonEmpty(name: string, x: Tensor, red: number[]): void {
   if (!['amax', 'amin', 'argmax', 'argmin', 'max', 'min'].includes(name)) return;
   if (count(x, red) === 0 && x.shape.every((d, i) => red.includes(i) || d > 0)) {
-    throw new RangeError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)} (dims ${JSON.stringify(red)}; no identity)`);
+    throw new RangeError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)} (dims ${fmtValue(red)}; no identity)`);
   }
 }
 
 function count(x: Tensor, red: number[]): number { return red.reduce((a, d) => a * x.shape[d], 1); }
 
 function accDtype(x: Tensor, o?: ReduceOpts): DType {
-  if (o?.dtype) return o.dtype;
+  if (o?.dtype) return o?.dtype;
   return isFloat(x.dtype) ? x.dtype : 'int64';
 }
 
 export function sum(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'sum');
-  const keep = !!o.keepdim;
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'sum');
+  const keep = !!o?.keepdim;
   const dt = accDtype(x, o);
-  const src = o.dtype && o.dtype !== x.dtype ? x.to(o.dtype) : x;
+  const src = o?.dtype && o?.dtype !== x.dtype ? x.to(o?.dtype) : x;
   const out = runReduce('sum', src, red, keep, dt);
   const shape = x.shape;
   return attach(out, 'sum', [x], (g) => [expandBack(g, shape, red, keep)]);
@@ -89,9 +92,10 @@ export function sum(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
 
 export function mean(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'mean');
-  const dt = o.dtype ?? x.dtype;
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'mean');
+  const dt = o?.dtype ?? x.dtype;
   if (!isFloat(dt)) throw new TypeError(`mean: input dtype must be floating point, got ${x.dtype} (pass { dtype: 'float32' })`);
-  const keep = !!o.keepdim;
+  const keep = !!o?.keepdim;
   const src = dt !== x.dtype ? x.to(dt) : x;
   const out = runReduce('mean', src, red, keep, dt);
   const n = count(x, red), shape = x.shape;
@@ -100,8 +104,14 @@ export function mean(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
 
 export function prod(x: Tensor, dims?: Dims, o: ReduceOpts = {}): Tensor {
   const red = reduceDims(x, dims, 'prod');
-  const keep = !!o.keepdim;
-  const out = runReduce('prod', x, red, keep, accDtype(x, o));
+  if (o?.dtype !== undefined) checkDtype(o.dtype, 'prod');
+  const keep = !!o?.keepdim;
+  // integer products accumulate (and are written) in int64; a requested narrower dtype is a cast after
+  const dt = accDtype(x, o);
+  const src = o?.dtype && o?.dtype !== x.dtype ? x.to(o?.dtype) : x;
+  const raw = runReduce('prod', src, red, keep, isFloat(src.dtype) ? dt : 'int64');
+  const out = raw.dtype === dt ? raw : raw.to(dt);
+  if (out !== raw) raw.dispose();
   return attach(out, 'prod', [x], (g, [sx, so]) => {
     // d prod / dx_i = prod / x_i where x_i != 0; with zeros, the product of the other elements.
     const ge = expandBack(g, sx.shape, red, keep), oe = expandBack(so, sx.shape, red, keep);
@@ -149,7 +159,7 @@ export interface ValuesIndices { values: Tensor; indices: Tensor; }
 
 function minmaxDim(isMax: boolean, x: Tensor, dim: number, keep: boolean): ValuesIndices {
   const name = isMax ? 'max' : 'min';
-  x._check(name);
+  checkTensor(x, name, 'the input');
   const d = normDim(dim, x.ndim, name);
   const red = x.ndim === 0 ? [] : [d];
   checkNonEmpty(name, x, red);
@@ -182,15 +192,15 @@ function arangeLike(n: number, shape: number[]): Tensor {
 }
 
 export function argmax(x: Tensor, dim?: number, o: { keepdim?: boolean } = {}): Tensor {
-  x._check('argmax');
+  checkTensor(x, 'argmax', 'the input');
   const red = dim === undefined ? reduceDims(x, null, 'argmax') : reduceDims(x, dim, 'argmax');
   if (dim === undefined) { const f = x.reshape([-1]); return runReduce('argmax', f, [0], false, 'int64'); }
-  return runReduce('argmax', x, red, !!o.keepdim, 'int64');
+  return runReduce('argmax', x, red, !!o?.keepdim, 'int64');
 }
 export function argmin(x: Tensor, dim?: number, o: { keepdim?: boolean } = {}): Tensor {
-  x._check('argmin');
+  checkTensor(x, 'argmin', 'the input');
   if (dim === undefined) { const f = x.reshape([-1]); return runReduce('argmin', f, [0], false, 'int64'); }
-  return runReduce('argmin', x, reduceDims(x, dim, 'argmin'), !!o.keepdim, 'int64');
+  return runReduce('argmin', x, reduceDims(x, dim, 'argmin'), !!o?.keepdim, 'int64');
 }
 
 export interface VarOpts { correction?: number; unbiased?: boolean; keepdim?: boolean; }
@@ -199,8 +209,9 @@ export interface VarOpts { correction?: number; unbiased?: boolean; keepdim?: bo
 function varianceAs(x: Tensor, dims: Dims, o: VarOpts, outDtype: DType, op: string): Tensor {
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: input dtype must be floating point, got ${x.dtype}`);
   const red = reduceDims(x, dims, op);
-  const keep = !!o.keepdim;
-  const corr = o.correction ?? (o.unbiased === false ? 0 : 1);
+  const keep = !!o?.keepdim;
+  const corr = o?.correction ?? (o?.unbiased === false ? 0 : 1);
+  if (typeof corr !== 'number') throw new TypeError(`${op}: correction must be a number, got ${fmtValue(corr)}`);
   const out = runReduce('var', x, red, keep, outDtype, corr);
   const n = count(x, red);
   return attach(out, 'var', [x], (g, [sx]) => {
@@ -225,7 +236,7 @@ export function std(x: Tensor, dims?: Dims, o: VarOpts = {}): Tensor {
 
 export function logsumexp(x: Tensor, dims: Dims, o: { keepdim?: boolean } = {}): Tensor {
   const red = reduceDims(x, dims, 'logsumexp');
-  const keep = !!o.keepdim;
+  const keep = !!o?.keepdim;
   const xf = isFloat(x.dtype) ? x : x.to(defaultFloat());
   const out = runReduce('logsumexp', xf, red, keep, xf.dtype);
   return attach(out, 'logsumexp', [xf], (g, [sx, so]) => [expandBack(g, sx.shape, red, keep).mul(sx.sub(expandBack(so, sx.shape, red, keep)).exp())], [xf, out]);
@@ -233,9 +244,9 @@ export function logsumexp(x: Tensor, dims: Dims, o: { keepdim?: boolean } = {}):
 
 export function norm(x: Tensor, p: number | 'fro' = 2, dims?: Dims, o: { keepdim?: boolean } = {}): Tensor {
   const pv = p === 'fro' ? 2 : p;
-  if (typeof pv !== 'number' || Number.isNaN(pv)) throw new TypeError(`norm: p must be a number, 'fro' or Infinity, got ${p}`);
+  if (typeof pv !== 'number' || Number.isNaN(pv)) throw new TypeError(`norm: p must be a number, 'fro' or Infinity, got ${String(p)}`);
   const red = reduceDims(x, dims, 'norm');
-  const keep = !!o.keepdim;
+  const keep = !!o?.keepdim;
   const xf = isFloat(x.dtype) ? x : x.to(defaultFloat());
   const out = runReduce('norm', xf, red, keep, xf.dtype, pv);
   return attach(out, 'norm', [xf], (g, [sx, so]) => {
@@ -270,7 +281,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 }
 
 const boolReduce = (name: 'any' | 'all') => function (this: Tensor, dims?: Dims, o: { keepdim?: boolean } = {}) {
-  return runReduce(name, this, reduceDims(this, dims, name), !!o.keepdim, 'bool');
+  return runReduce(name, this, reduceDims(this, dims, name), !!o?.keepdim, 'bool');
 };
 
 declare module '../tensor' {
@@ -295,10 +306,10 @@ defineMethods('reduce', {
   sum(d?: Dims, o?: ReduceOpts) { return sum(this, d, o); },
   mean(d?: Dims, o?: ReduceOpts) { return mean(this, d, o); },
   prod(d?: Dims, o?: ReduceOpts) { return prod(this, d, o); },
-  max(dim?: number, o: { keepdim?: boolean } = {}) { this._check('max'); if (dim === undefined) checkNonEmpty('max', this, reduceDims(this, null, 'max')); return dim === undefined ? minmaxFull('amax', this, null, false) : minmaxDim(true, this, dim, !!o.keepdim); },
-  min(dim?: number, o: { keepdim?: boolean } = {}) { this._check('min'); if (dim === undefined) checkNonEmpty('min', this, reduceDims(this, null, 'min')); return dim === undefined ? minmaxFull('amin', this, null, false) : minmaxDim(false, this, dim, !!o.keepdim); },
-  amax(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amax', this, d, !!o.keepdim); },
-  amin(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amin', this, d, !!o.keepdim); },
+  max(dim?: number, o: { keepdim?: boolean } = {}) { this._check('max'); if (dim === undefined) checkNonEmpty('max', this, reduceDims(this, null, 'max')); return dim === undefined ? minmaxFull('amax', this, null, false) : minmaxDim(true, this, dim, !!o?.keepdim); },
+  min(dim?: number, o: { keepdim?: boolean } = {}) { this._check('min'); if (dim === undefined) checkNonEmpty('min', this, reduceDims(this, null, 'min')); return dim === undefined ? minmaxFull('amin', this, null, false) : minmaxDim(false, this, dim, !!o?.keepdim); },
+  amax(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amax', this, d, !!o?.keepdim); },
+  amin(d?: Dims, o: { keepdim?: boolean } = {}) { return minmaxFull('amin', this, d, !!o?.keepdim); },
   argmax(d?: number, o?: { keepdim?: boolean }) { return argmax(this, d, o); },
   argmin(d?: number, o?: { keepdim?: boolean }) { return argmin(this, d, o); },
   var(d?: Dims, o?: VarOpts) { return variance(this, d, o); },

@@ -9,6 +9,7 @@ import { Tensor, normDim } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat, checkDtype } from '../dtype';
+import { checkTensor } from './check';
 
 export interface ScanOpts {
   /** Cast the input to this dtype before the operation (like torch's dtype argument). */
@@ -51,10 +52,10 @@ function cumprodBackward(g: Tensor, x: Tensor, dim: number): Tensor {
 }
 
 function scanImpl(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, o: ScanOpts = {}): Tensor {
-  x._check(op);
-  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be given as an integer (got ${dim})`);
+  checkTensor(x, op, 'the input');
+  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be given as an integer (got ${String(dim)})`);
   const d = normDim(dim, x.ndim, op);
-  const dt: DType = o.dtype !== undefined ? checkDtype(o.dtype, op) : isFloat(x.dtype) ? x.dtype : 'int64';
+  const dt: DType = o?.dtype !== undefined ? checkDtype(o?.dtype, op) : isFloat(x.dtype) ? x.dtype : 'int64';
   if (dt === 'bool') throw new TypeError(`${op}: bool is not a valid result dtype (use 'int64' or a float dtype)`);
   const compute: DType = dt === 'float16' || dt === 'bfloat16' ? 'float32' : dt;
   const xc = x.to(dt).to(compute);   // differentiable casts for float dtypes

@@ -8,6 +8,7 @@ import { Tensor, normDim } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat, checkDtype } from '../dtype';
+import { checkTensor } from './check';
 import { tracing, traceOp } from '../trace';
 
 export interface SoftmaxOpts {
@@ -47,10 +48,10 @@ function backwardKernel(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor
 }
 
 function softmaxImpl(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number, o: SoftmaxOpts = {}): Tensor {
-  x._check(name);
-  if (typeof dim !== 'number') throw new TypeError(`${name}: dim must be given as an integer (got ${dim})`);
+  checkTensor(x, name, 'the input');
+  if (typeof dim !== 'number') throw new TypeError(`${name}: dim must be given as an integer (got ${String(dim)})`);
   const log = name === 'logSoftmax';
-  const dt = o.dtype !== undefined ? checkDtype(o.dtype, name) : x.dtype;
+  const dt = o?.dtype !== undefined ? checkDtype(o?.dtype, name) : x.dtype;
   if (!isFloat(dt)) {
     throw new TypeError(`${name}: expected a floating-point input, got ${x.dtype} (pass { dtype: 'float32' } to compute in float)`);
   }

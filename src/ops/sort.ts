@@ -9,6 +9,7 @@ import { defineMethods } from './registry';
 import { scatterAdd } from './gather';
 import { fromArray } from '../creation';
 import type { ValuesIndices } from './reduce';
+import { checkTensor } from './check';
 
 export interface SortOpts { descending?: boolean; stable?: boolean; }
 export interface TopkOpts { largest?: boolean; sorted?: boolean; }
@@ -63,41 +64,42 @@ function lift0(x: Tensor, fn: (x1: Tensor) => ValuesIndices): ValuesIndices {
 
 /** torch.sort: {values, indices} of x sorted along dim (ascending unless descending). Always stable. */
 export function sort(x: Tensor, dim = -1, o: SortOpts = {}): ValuesIndices {
-  x._check('sort');
+  checkTensor(x, 'sort', 'the input');
   const d = normDim(dim, x.ndim, 'sort');
-  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, null, !!o.descending, 'sort'), 'sort'));
+  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, null, !!o?.descending, 'sort'), 'sort'));
 }
 
 /** torch.argsort: the int64 indices that sort x along dim. */
 export function argsort(x: Tensor, dim = -1, o: SortOpts = {}): Tensor {
-  x._check('argsort');
+  checkTensor(x, 'argsort', 'the input');
   const d = normDim(dim, x.ndim, 'argsort');
   if (x.ndim === 0) return Tensor.empty([], 'int64', true);
-  const r = runSort(x, d, null, !!o.descending, 'argsort');
+  const r = runSort(x, d, null, !!o?.descending, 'argsort');
   r.values.dispose();
   return r.indices;
 }
 
 /** torch.topk: the k largest (or smallest) entries along dim with their indices, largest first (smallest first when largest=false). */
 export function topk(x: Tensor, k: number, dim = -1, o: TopkOpts = {}): ValuesIndices {
-  x._check('topk');
+  checkTensor(x, 'topk', 'the input');
   const d = normDim(dim, x.ndim, 'topk');
   const n = x.ndim === 0 ? 1 : x.shape[d];
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k (${k}) out of range for dimension ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
-  const largest = o.largest ?? true;
-  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, k, largest, 'topk'), 'topk'));
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k (${String(k)}) out of range for dimension ${String(dim)} of size ${String(n)} (shape ${fmtShape(x.shape)})`);
+  const largest = o?.largest ?? true;
+  // a 0-dim input gives its element back for k = 0 as well as k = 1 (as torch; k = 0 used to fail in reshape)
+  return lift0(x, (x1) => withGrad(x1, d, runSort(x1, d, x.ndim === 0 ? 1 : k, largest, 'topk'), 'topk'));
 }
 
 /** torch.kthvalue: the k-th smallest entry (1-based) along dim and its index. */
 export function kthvalue(x: Tensor, k: number, dim = -1, o: { keepdim?: boolean } = {}): ValuesIndices {
-  x._check('kthvalue');
+  checkTensor(x, 'kthvalue', 'the input');
   const d = normDim(dim, x.ndim, 'kthvalue');
   const n = x.ndim === 0 ? 1 : x.shape[d];
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`kthvalue: k (${k}) out of range for dimension ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`kthvalue: k (${String(k)}) out of range for dimension ${String(dim)} of size ${String(n)} (shape ${fmtShape(x.shape)})`);
   const r = topk(x, k, d, { largest: false });
   if (x.ndim === 0) return r;
   const values = r.values.narrow(d, k - 1, 1), indices = r.indices.narrow(d, k - 1, 1).contiguous();
-  if (o.keepdim) return { values, indices };
+  if (o?.keepdim) return { values, indices };
   return { values: values.squeeze(d), indices: indices.squeeze(d) };
 }
 
@@ -110,8 +112,8 @@ export interface UniqueResult { values: Tensor; inverse?: Tensor; counts?: Tenso
  * values tensor, or {values, inverse?, counts?} when returnInverse/returnCounts is set.
  */
 export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
-  x._check('unique');
-  if (o.dim !== undefined && o.dim !== null) throw new Error('unique: the dim option is not implemented (unique over all elements only)');
+  checkTensor(x, 'unique', 'the input');
+  if (o?.dim !== undefined && o?.dim !== null) throw new Error('unique: the dim option is not implemented (unique over all elements only)');
   const flat = x.reshape([-1]);
   const { values: sv, indices: si } = runSort(flat, 0, null, false, 'unique');
   // compare the sorted values as stored (exact for int64; NaN !== NaN keeps NaNs apart, -0 === 0)
@@ -129,10 +131,10 @@ export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
   const values = sv.indexSelect(0, pick);
   pick.dispose(); sv.dispose(); si.dispose();
   if (flat !== x) flat.dispose();
-  if (!o.returnInverse && !o.returnCounts) return values;
+  if (!o?.returnInverse && !o?.returnCounts) return values;
   const r: UniqueResult = { values };
-  if (o.returnInverse) r.inverse = fromArray(Float64Array.from(inverse), [n], { dtype: 'int64' }).reshape(x.shape);
-  if (o.returnCounts) r.counts = fromArray(Float64Array.from(counts), [counts.length], { dtype: 'int64' });
+  if (o?.returnInverse) r.inverse = fromArray(Float64Array.from(inverse), [n], { dtype: 'int64' }).reshape(x.shape);
+  if (o?.returnCounts) r.counts = fromArray(Float64Array.from(counts), [counts.length], { dtype: 'int64' });
   return r;
 }
 

@@ -105,7 +105,7 @@ const pred = (kernel: string) => function (this: Tensor) { return runUnary(kerne
 function numParams(op: string, ps: Record<string, unknown>, optional = false): void {
   for (const [k, v] of Object.entries(ps)) {
     if (optional && v == null) continue;
-    if (typeof v !== 'number') throw new TypeError(`${op}: ${k} must be a number, got ${v === null ? 'null' : typeof v}`);
+    if (typeof v !== 'number') throw new TypeError(`${op}: ${String(k)} must be a number, got ${v === null ? 'null' : typeof v}`);
   }
 }
 
@@ -126,7 +126,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 }
 export function hardtanh(x: Tensor, min = -1, max = 1): Tensor {
   numParams('hardtanh', { min, max });
-  if (!(min <= max)) throw new RangeError(`hardtanh: min ${min} must not exceed max ${max}`);
+  if (!(min <= max)) throw new RangeError(`hardtanh: min ${String(min)} must not exceed max ${String(max)}`);
   const y = runUnary('hardtanh', x, { a: min, b: max });
   return attach(y, 'hardtanh', [x], (g, [sx]) => [fused('hardtanh_bw', g, sx, min, max)], [x]);
 }

@@ -6,6 +6,7 @@ import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { sumToShape } from './reduce';
 import { resultType } from '../dtype';
+import { checkTensor, fmtValue } from './check';
 import { tracing, traceOp } from '../trace';
 
 declare module '../tensor' {
@@ -82,7 +83,7 @@ function reshapeGrad(out: Tensor, x: Tensor, name: string): Tensor {
 }
 
 export function view(x: Tensor, shape: Shape): Tensor {
-  x._check('view');
+  checkTensor(x, 'view', 'the input');
   const ns = inferShape(shape, x.numel(), 'view');
   const st = viewStrides(x, ns);
   if (!st) throw new Error(`view: size ${fmtShape(ns)} is not compatible with input of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)}; use reshape()`);
@@ -90,7 +91,7 @@ export function view(x: Tensor, shape: Shape): Tensor {
 }
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
-  x._check('reshape');
+  checkTensor(x, 'reshape', 'the input');
   const ns = inferShape(shape, x.numel(), 'reshape');
   const st = viewStrides(x, ns);
   if (st) return reshapeGrad(x._view(ns, st, x.offset, 'reshape'), x, 'reshape');
@@ -101,6 +102,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 }
 
 export function transpose(x: Tensor, d0: number, d1: number): Tensor {
+  checkTensor(x, 'transpose', 'the input');
   const a = normDim(d0, x.ndim, 'transpose'), b = normDim(d1, x.ndim, 'transpose');
   if (x.ndim === 0) return reshapeGrad(x._view([], [], x.offset, 'transpose'), x, 'transpose');
   const sh = x.shape.slice(), st = x.strides.slice();
@@ -110,9 +112,10 @@ export function transpose(x: Tensor, d0: number, d1: number): Tensor {
 }
 
 export function permute(x: Tensor, dims: Shape): Tensor {
-  if (!Array.isArray(dims) || dims.length !== x.ndim) throw new RangeError(`permute: expected ${x.ndim} dims for a tensor of shape ${fmtShape(x.shape)}, got ${JSON.stringify(dims)}`);
+  checkTensor(x, 'permute', 'the input');
+  if (!Array.isArray(dims) || dims.length !== x.ndim) throw new RangeError(`permute: expected ${x.ndim} dims for a tensor of shape ${fmtShape(x.shape)}, got ${fmtValue(dims)}`);
   const p = dims.map((d) => normDim(d, x.ndim, 'permute'));
-  if (new Set(p).size !== p.length) throw new RangeError(`permute: repeated dim in ${JSON.stringify(dims)}`);
+  if (new Set(p).size !== p.length) throw new RangeError(`permute: repeated dim in ${fmtValue(dims)}`);
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => { inv[d] = i; });
   const out = x._view(p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, 'permute');
@@ -120,6 +123,7 @@ export function permute(x: Tensor, dims: Shape): Tensor {
 }
 
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+  checkTensor(x, 'squeeze', 'the input');
   const dims = dim === undefined ? x.shape.map((_, i) => i) : (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, x.ndim, 'squeeze'));
   const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
   const out = x._view(x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, 'squeeze');
@@ -129,12 +133,13 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
 /** A dim for inserting a new axis into a tensor of rank ndim: -(ndim+1)..ndim. */
 function insertDim(dim: number, ndim: number, op: string): number {
   if (!Number.isInteger(dim) || dim < -(ndim + 1) || dim > ndim) {
-    throw new RangeError(`${op}: dimension ${dim} out of range for inserting a dim into a tensor of ${ndim} dims (expected ${-(ndim + 1)}..${ndim})`);
+    throw new RangeError(`${op}: dimension ${String(dim)} out of range for inserting a dim into a tensor of ${ndim} dims (expected ${-(ndim + 1)}..${ndim})`);
   }
   return dim < 0 ? dim + ndim + 1 : dim;
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  checkTensor(x, 'unsqueeze', 'the input');
   const d = insertDim(dim, x.ndim, 'unsqueeze');
   const sh = x.shape.slice(), st = x.strides.slice();
   const inner = d < x.ndim ? st[d] * sh[d] : 1;
@@ -144,15 +149,16 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkTensor(x, 'flatten', 'the input');
   if (x.ndim === 0) return x.reshape([1]);
   const s = normDim(startDim, x.ndim, 'flatten'), e = normDim(endDim, x.ndim, 'flatten');
-  if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  if (s > e) throw new RangeError(`flatten: startDim ${String(startDim)} comes after endDim ${String(endDim)}`);
   const sh = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return x.reshape(sh);
 }
 
 export function expand(x: Tensor, shape: Shape): Tensor {
-  x._check('expand');
+  checkTensor(x, 'expand', 'the input');
   if (!Array.isArray(shape)) throw new TypeError(`expand: shape must be an array of integers, got ${typeof shape}`);
   const nd = shape.length;
   if (nd < x.ndim) throw new RangeError(`expand: the number of sizes (${nd}) must be at least the tensor's dims (${x.ndim}); shape ${fmtShape(x.shape)}`);
@@ -167,7 +173,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     const have = x.shape[i - off];
     if (want === -1 || want === have) { sh[i] = have; st[i] = x.strides[i - off]; }
     else if (have === 1 && Number.isInteger(want) && want >= 0) { sh[i] = want; st[i] = 0; }
-    else throw new RangeError(`expand: the expanded size ${want} must match the existing size ${have} at dim ${i} (shape ${fmtShape(x.shape)} to ${fmtShape(shape)})`);
+    else throw new RangeError(`expand: the expanded size ${want} must match the existing size ${have} at dim ${String(i)} (shape ${fmtShape(x.shape)} to ${fmtShape(shape)})`);
   }
   checkShape(sh, 'expand');
   const inShape = x.shape;
@@ -187,56 +193,67 @@ function sliceGrad(out: Tensor, x: Tensor, name: string, makeView: (t: Tensor) =
 }
 
 export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
+  checkTensor(x, 'slice', 'the input');
+  if (x.ndim === 0) throw new RangeError('slice: cannot be applied to a 0-dim tensor');
   const d = normDim(dim, x.ndim, 'slice');
-  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  const bound = (v: unknown) => typeof v === 'number' && (Number.isInteger(v) || v === Infinity || v === -Infinity);
+  if (!bound(start) || !bound(end)) throw new TypeError(`slice: start and end must be integers, got ${fmtValue(start)} and ${fmtValue(end)}`);
+  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${String(step)}`);
   const n = x.shape[d];
   const clampIdx = (i: number) => { if (i < 0) i += n; return Math.min(Math.max(i, 0), n); };
   const s = clampIdx(start), e = Math.max(clampIdx(end === Infinity ? n : end), s);
   const len = Math.ceil((e - s) / step);
   const mk = (t: Tensor) => {
     const sh = t.shape.slice(), st = t.strides.slice();
-    sh[d] = len; st[d] = t.strides[d] * step;
+    // a step past the dim's size picks at most one element: its stride then never matters, and must
+    // not grow beyond what the native layer accepts (2^53)
+    sh[d] = len; st[d] = t.strides[d] * Math.min(step, Math.max(n, 1));
     return t._view(sh, st, t.offset + s * t.strides[d], 'slice');
   };
   return sliceGrad(mk(x), x, 'slice', mk);
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  x._check('narrow');
+  checkTensor(x, 'narrow', 'the input');
+  if (x.ndim === 0) throw new RangeError('narrow: cannot be applied to a 0-dim tensor');
   const d = normDim(dim, x.ndim, 'narrow');
+  if (typeof start !== 'number' || typeof length !== 'number') throw new TypeError(`narrow: start and length must be integers, got ${fmtValue(start)} and ${fmtValue(length)}`);
   const n = x.shape[d];
   const s = start < 0 ? start + n : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > n) {
-    throw new RangeError(`narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
+    throw new RangeError(`narrow: start ${String(start)} and length ${String(length)} are out of range for dim ${String(dim)} of size ${String(n)} (shape ${fmtShape(x.shape)})`);
   }
   return slice(x, d, s, s + length);
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  checkTensor(x, 'select', 'the input');
+  if (x.ndim === 0) throw new RangeError('select: cannot be applied to a 0-dim tensor');
   const d = normDim(dim, x.ndim, 'select');
+  if (typeof index !== 'number') throw new TypeError(`select: index must be an integer, got ${fmtValue(index)}`);
   const n = x.shape[d];
   const i = index < 0 ? index + n : index;
-  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n} (shape ${fmtShape(x.shape)})`);
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`select: index ${String(index)} is out of range for dim ${String(dim)} of size ${String(n)} (shape ${fmtShape(x.shape)})`);
   const mk = (t: Tensor) => t._view(t.shape.filter((_, k) => k !== d), t.strides.filter((_, k) => k !== d), t.offset + i * t.strides[d], 'select');
   return sliceGrad(mk(x), x, 'select', mk);
 }
 
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
-  x._check('split');
+  checkTensor(x, 'split', 'the input');
   const d = normDim(dim, x.ndim, 'split');
   const n = x.shape[d];
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
-    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) throw new RangeError(`split: split size must be a positive integer, got ${sizeOrSections}`);
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) throw new RangeError(`split: split size must be a positive integer, got ${String(sizeOrSections)}`);
     sizes = [];
     for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
     if (n === 0) sizes.push(0);
   } else {
     sizes = sizeOrSections;
     if (!Array.isArray(sizes) || sizes.some((s) => !Number.isInteger(s) || s < 0)) {
-      throw new TypeError(`split: expected a positive split size or an array of non-negative integer sizes, got ${JSON.stringify(sizeOrSections)}`);
+      throw new TypeError(`split: expected a positive split size or an array of non-negative integer sizes, got ${fmtValue(sizeOrSections)}`);
     }
-    if (sizes.reduce((a, b) => a + b, 0) !== n) throw new RangeError(`split: sizes ${JSON.stringify(sizes)} do not sum to dim ${dim} of size ${n}`);
+    if (sizes.reduce((a, b) => a + b, 0) !== n) throw new RangeError(`split: sizes ${fmtValue(sizes)} do not sum to dim ${String(dim)} of size ${String(n)}`);
   }
   const out: Tensor[] = [];
   let s = 0;
@@ -245,13 +262,14 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  x._check('chunk');
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  checkTensor(x, 'chunk', 'the input');
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${String(chunks)}`);
   const n = x.shape[normDim(dim, x.ndim, 'chunk')];
   return split(x, Math.max(1, Math.ceil(n / chunks)), dim);
 }
 
 export function unbind(x: Tensor, dim = 0): Tensor[] {
+  checkTensor(x, 'unbind', 'the input');
   const d = normDim(dim, x.ndim, 'unbind');
   return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
 }
@@ -261,19 +279,20 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tracing.active) return traceOp('cat', cat, [tensors, dim]);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
-    if (!isTensor(t)) throw new TypeError(`cat: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);
+    if (!isTensor(t)) throw new TypeError(`cat: element ${String(i)} is not a tensor (got ${t === null ? 'null' : typeof t})`);
     t._check('cat');
   });
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
-  if (parts.length === 0) return tensors[0].clone();
+  // the result dtype counts the skipped empty inputs too (torch.cat([int64 [0], int32 [2, 3]]) is int64)
+  const dtype = resultType(...tensors);
+  if (parts.length === 0) return attach(Tensor.empty([0], dtype, false, 'cat'), 'cat', tensors, () => tensors.map((t) => (t.requiresGrad ? Tensor.empty(t.shape, t.dtype) : null)));
   const ref = parts[0];
   const d = normDim(dim, ref.ndim, 'cat');
   for (const t of parts) {
     if (t.ndim !== ref.ndim || t.shape.some((s, i) => i !== d && s !== ref.shape[i])) {
-      throw new RangeError(`cat: shapes ${parts.map((p) => fmtShape(p.shape)).join(', ')} must match except in dim ${dim}`);
+      throw new RangeError(`cat: shapes ${parts.map((p) => fmtShape(p.shape)).join(', ')} must match except in dim ${String(dim)}`);
     }
   }
-  const dtype = resultType(...parts);
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((a, t) => a + t.shape[d], 0);
   const out = Tensor.empty(checkShape(shape, 'cat'), dtype, false, 'cat');
@@ -301,7 +320,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (tracing.active) return traceOp('stack', stack, [tensors, dim]);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
-    if (!isTensor(t)) throw new TypeError(`stack: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);
+    if (!isTensor(t)) throw new TypeError(`stack: element ${String(i)} is not a tensor (got ${t === null ? 'null' : typeof t})`);
     t._check('stack');
   });
   const ref = tensors[0];
