@@ -308,10 +308,10 @@ describe('event loop', () => {
     const r = await trainWhileServing(600);
     expect(r.steps).toBeGreaterThan(0);
     expect(r.elapsed).toBeGreaterThan(600);        // long enough that a blocked loop would show
-    expect(r.medianStep).toBeLessThan(20);
+    expect(r.medianStep).toBeLessThan(100);        // steps are short next to the 600 ms window (loose: machine load)
     expect(r.answered).toBe(5);
     expect(r.answeredAt).toBeLessThan(r.trainedAt); // the server answered during training
-    expect(r.worst).toBeLessThan(200);
+    expect(r.worst).toBeLessThan(450);             // a loop blocked for the whole fit would show >= 600
   }, 30_000);
 
   it('control: without yielding the same training blocks the timers', async () => {
