@@ -1,0 +1,119 @@
+// `npm run soak`: long training runs that never call dispose() or tidy() (every intermediate,
+// gradient and optimizer temporary is left to the garbage collector), sampling the process RSS
+// 200 times. After warm-up (the first 10% of steps) the RSS must stay within 10% of its
+// post-warm-up level; prints a table (step, RSS MiB) per model and exits 1 on drift.
+// What is compared: RSS swings by tens of MiB between garbage collections (dropped ArrayBuffers
+// pile up until V8 collects them), so single samples say little. The run is cut into 10 windows of
+// 10% of the steps; a window's level is its lowest RSS (the trough after a collection, i.e. what is
+// really held), and every window after warm-up must stay within 10% of the first one after it
+// (steps 10-20%). A leak raises every trough; the sawtooth does not. Two start-up effects that
+// would otherwise look like drift are pinned in the child: V8 grows its young generation from 1 to
+// 16 MiB semi-spaces over the first thousands of steps (--min-semi-space-size=16 starts it there),
+// and glibc's dynamic mmap threshold moves large freed buffers into the heap, where they stay
+// resident as a high-water mark (MALLOC_MMAP_THRESHOLD_=131072 keeps the initial threshold fixed).
+// Each model runs in its own child process so their RSS do not mix. Models: an MLP 784-256-10
+// (batch 128, Adam) and a small CNN (conv-bn-relu-pool x2 -> linear on 1x28x28, batch 32, SGD with
+// momentum), fresh random batches every step as a data loader would produce them. Runs the current
+// src/ (transpiled) on the normal addon.
+// Usage: node tools/soak.js [--steps N (default 10000)] [--models mlp,cnn] [--tolerance 0.10]
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+const steps = Number(opt('steps', 10000));
+const tolerance = Number(opt('tolerance', 0.10));
+const WINDOWS = 10;           // windows of 10% of the steps; the first is the warm-up
+const SAMPLES = 200;          // RSS samples per run
+
+if (argv[0] === '--child') child(argv[1], argv[2]);
+else driver();
+
+function driver() {
+  const { transpileSrc } = require('./transpile');
+  const index = transpileSrc();
+  const models = String(opt('models', 'mlp,cnn')).split(',');
+  const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' };
+  let failed = false;
+  for (const m of models) {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--min-semi-space-size=16', __filename, '--child', index, m, '--steps', String(steps)],
+      { cwd: path.join(__dirname, '..'), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+    if (r.status !== 0) { console.log(r.stdout); console.log(`soak ${m}: child failed (exit ${r.status} ${r.signal ?? ''})`); failed = true; continue; }
+    const res = JSON.parse(r.stdout.trim().split('\n').pop());
+    failed = report(m, res, (Date.now() - t0) / 1000) || failed;
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+/** Prints the per-window table and the verdict; returns true on drift. */
+function report(model, { samples, loss0, loss1 }, secs) {
+  const mib = (b) => (b / 2 ** 20).toFixed(1);
+  const win = Array.from({ length: WINDOWS }, (_, w) => {
+    const lo = (steps * w) / WINDOWS, hi = (steps * (w + 1)) / WINDOWS;
+    const ss = samples.filter((s) => s.step > lo && s.step <= hi);
+    return {
+      step: Math.round(hi),
+      floor: Math.min(...ss.map((s) => s.rss)), peak: Math.max(...ss.map((s) => s.rss)),
+      heap: Math.min(...ss.map((s) => s.heap)), ab: Math.min(...ss.map((s) => s.ab)),
+    };
+  });
+  const level = win[1].floor;
+  console.log(`\nsoak ${model}: ${steps} steps in ${secs.toFixed(0)} s, loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
+  console.log('  steps to   RSS MiB (window min)   vs level   RSS max   V8 heap min   ArrayBuffers min');
+  win.forEach((w, i) => {
+    const rel = i === 0 ? 'warm-up' : `${(((w.floor - level) / level) * 100).toFixed(1)}%`;
+    console.log(`${String(w.step).padStart(10)} ${mib(w.floor).padStart(22)} ${rel.padStart(10)} ${mib(w.peak).padStart(9)} ${mib(w.heap).padStart(13)} ${mib(w.ab).padStart(18)}`);
+  });
+  const after = win.slice(1);
+  const worst = Math.max(...after.map((w) => w.floor));
+  const drift = (worst - level) / level;
+  const endDrift = (win[WINDOWS - 1].floor - level) / level;
+  const bad = !(worst <= level * (1 + tolerance));
+  console.log(`soak ${model}: level ${mib(level)} MiB (RSS min over steps ${steps / WINDOWS}-${(2 * steps) / WINDOWS}); ` +
+    `highest later window ${mib(worst)} MiB (${(drift * 100).toFixed(1)}%), last window ${(endDrift * 100).toFixed(1)}%, ` +
+    `peak RSS ${mib(Math.max(...after.map((w) => w.peak)))} MiB; limit ${(tolerance * 100).toFixed(0)}%: ${bad ? 'DRIFT, FAILED' : 'ok'}`);
+  return bad;
+}
+
+/** Trains `model` for `steps` steps without dispose/tidy, sampling RSS; prints JSON. */
+function child(index, model) {
+  const nr = require(index);
+  const { nn } = nr;
+  nr.manualSeed(0);
+  let net, opt, batch, inShape;
+  if (model === 'mlp') {
+    net = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    opt = new nr.optim.Adam(net.parameters(), { lr: 1e-3 });
+    batch = 128; inShape = [784];
+  } else if (model === 'cnn') {
+    net = new nn.Sequential(
+      new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Linear(16 * 49, 10));
+    opt = new nr.optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+    batch = 32; inShape = [1, 28, 28];
+  } else {
+    throw new Error(`soak: unknown model '${model}' (mlp, cnn)`);
+  }
+  // a learnable task: the class is the argmax of 10 fixed projections of the input
+  const proj = nr.randn([inShape.reduce((a, b) => a * b, 1), 10]);
+  const every = Math.max(1, Math.floor(steps / SAMPLES));
+  const samples = [];
+  let loss0 = NaN, loss1 = NaN;
+  for (let i = 1; i <= steps; i++) {
+    const x = nr.randn([batch, ...inShape]);
+    const y = x.reshape([batch, -1]).matmul(proj).argmax(1);
+    opt.zeroGrad();
+    const loss = nn.functional.crossEntropy(net.forward(x), y);
+    loss.backward();
+    opt.step();
+    if (i === 1) loss0 = loss.item();
+    if (i % every === 0) {
+      const m = process.memoryUsage();
+      samples.push({ step: i, rss: m.rss, heap: m.heapTotal, ab: m.arrayBuffers });
+    }
+    if (i === steps) loss1 = loss.item();
+  }
+  console.log(JSON.stringify({ samples, loss0, loss1 }));
+}
