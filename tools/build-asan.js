@@ -11,6 +11,10 @@ const path = require('path');
 const { spawn, spawnSync, execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
+{
+  const why = require('./asan-env').unsupported();
+  if (why) { console.log(`build-asan: skipped: ${why}`); process.exit(0); }
+}
 const out = path.join(root, 'build-asan');
 const objDir = path.join(out, 'obj');
 const target = path.join(out, 'neurona.node');

@@ -18,7 +18,8 @@ if (process.argv[2] === '--child') {
 }
 
 function driver() {
-  const { asanEnv } = require('./asan-env');
+  const { asanEnv, unsupported } = require('./asan-env');
+  if (unsupported()) { console.log(`leakcheck: skipped: ${unsupported()}`); process.exit(0); }
   const { transpileSrc } = require('./transpile');
   const argv = process.argv.slice(2);
   const si = argv.indexOf('--steps');
