@@ -1,7 +1,8 @@
 // `npm run leakcheck`: LeakSanitizer over a training loop. Builds the sanitizer addon
 // (tools/build-asan.js, incremental), then runs this file again as a child under ASan with leak
 // detection on (tools/asan-env.js): the child trains an MLP and a small CNN (plus a few other native
-// ops) with tidy()/dispose(), disposes everything, collects garbage and exits, and LSan reports
+// ops) with tidy()/dispose(), runs two worker threads that load the addon (one terminated mid-work),
+// disposes everything, collects garbage and exits, and LSan reports
 // what is still allocated and unreachable at exit. tools/lsan.supp suppresses allocations made by
 // node, V8, libuv, ICU and OpenSSL themselves; the driver then counts only the leak records with a
 // frame in our addon (nr:: code, native/ sources, node-addon-api inlined into the addon, or the
@@ -134,8 +135,25 @@ function child(index, steps) {
     try { h.matmul(h.t()).softmax(1); } finally { nr.backend.setKernelLevel(nr.backend.cpuInfo().best); }
     q.grad.dispose(); h.grad.dispose();
   });
-  if (global.gc) { global.gc(); global.gc(); }
-  log(`done, hostBytesInUse ${nr.backend.hostBytesInUse()}`);
+  // worker_threads: each worker environment loads the addon (its own instance data) and is torn
+  // down; one exits by itself, one is terminated in the middle of a loop of matmuls
+  const { Worker } = require('worker_threads');
+  const src = `const { parentPort, workerData } = require('worker_threads');
+    const nr = require(workerData.index);
+    const a = nr.randn([64, 64]);
+    parentPort.postMessage(a.matmul(a).sum().item());
+    if (workerData.spin) for (;;) nr.tidy(() => a.matmul(a).relu().sum());`;
+  const workers = [false, true].map((spin) => new Promise((resolve, reject) => {
+    const w = new Worker(src, { eval: true, workerData: { index, spin } });
+    w.once('message', () => { if (spin) setTimeout(() => w.terminate(), 50); });
+    w.once('error', reject);
+    w.once('exit', resolve);
+  }));
+  Promise.all(workers).then((codes) => {
+    log(`workers exited with ${codes.join(', ')}`);
+    if (global.gc) { global.gc(); global.gc(); }
+    log(`done, hostBytesInUse ${nr.backend.hostBytesInUse()}`);
+  });
 }
 
 function dispose(model, opt, extra) {

@@ -6,12 +6,17 @@
 // What is compared: RSS swings by tens of MiB between garbage collections (dropped ArrayBuffers
 // pile up until V8 collects them), so single samples say little. The run is cut into 10 windows of
 // 10% of the steps; a window's level is its lowest RSS (the trough after a collection, i.e. what is
-// really held), and every window after warm-up must stay within 10% of the first one after it
-// (steps 10-20%). A leak raises every trough; the sawtooth does not. Two start-up effects that
-// would otherwise look like drift are pinned in the child: V8 grows its young generation from 1 to
-// 16 MiB semi-spaces over the first thousands of steps (--min-semi-space-size=16 starts it there),
-// and glibc's dynamic mmap threshold moves large freed buffers into the heap, where they stay
-// resident as a high-water mark (MALLOC_MMAP_THRESHOLD_=131072 keeps the initial threshold fixed).
+// really held). Even troughs have transients: ArrayBuffers whose wrappers were promoted to the old
+// generation wait for the next full collection, which can hold 30+ MiB of garbage for a whole window
+// (seen in a 10000-step CNN run: one window +31%, the next back to +7%). So the check compares the
+// held level right after warm-up (the lower trough of windows 2-3, steps 10-30%) with the held
+// level at the end (the lower trough of windows 9-10, steps 80-100%): a leak raises every later
+// trough and cannot hide there; a transient in one window cannot fail the run.
+// Two start-up effects that would look like drift are pinned in the child: V8 grows its young
+// generation from 1 to 16 MiB semi-spaces over the first thousands of steps
+// (--min-semi-space-size=16 starts it there), and glibc's dynamic mmap threshold moves large freed
+// buffers into the heap, where they stay resident as a high-water mark
+// (MALLOC_MMAP_THRESHOLD_=131072 keeps the initial threshold fixed).
 // Each model runs in its own child process so their RSS do not mix. Models: an MLP 784-256-10
 // (batch 128, Adam) and a small CNN (conv-bn-relu-pool x2 -> linear on 1x28x28, batch 32, SGD with
 // momentum), fresh random batches every step as a data loader would produce them. Runs the current
@@ -49,7 +54,7 @@ function driver() {
 /** Prints the per-window table and the verdict; returns true on drift. */
 function report(model, { win, loss0, loss1 }, secs) {
   const mib = (b) => (b / 2 ** 20).toFixed(1);
-  const level = win[1].floor;
+  const level = Math.min(win[1].floor, win[2].floor);
   console.log(`\nsoak ${model}: ${steps} steps in ${secs.toFixed(0)} s, loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
   console.log('  steps to   RSS MiB (window min)   vs level   RSS max   V8 heap min   ArrayBuffers min');
   win.forEach((w, i) => {
@@ -57,13 +62,14 @@ function report(model, { win, loss0, loss1 }, secs) {
     console.log(`${String(w.step).padStart(10)} ${mib(w.floor).padStart(22)} ${rel.padStart(10)} ${mib(w.peak).padStart(9)} ${mib(w.heap).padStart(13)} ${mib(w.ab).padStart(18)}`);
   });
   const after = win.slice(1);
+  const end = Math.min(win[WINDOWS - 2].floor, win[WINDOWS - 1].floor);
+  const drift = (end - level) / level;
   const worst = Math.max(...after.map((w) => w.floor));
-  const drift = (worst - level) / level;
-  const endDrift = (win[WINDOWS - 1].floor - level) / level;
-  const bad = !(worst <= level * (1 + tolerance));
-  console.log(`soak ${model}: level ${mib(level)} MiB (RSS min over steps ${steps / WINDOWS}-${(2 * steps) / WINDOWS}); ` +
-    `highest later window ${mib(worst)} MiB (${(drift * 100).toFixed(1)}%), last window ${(endDrift * 100).toFixed(1)}%, ` +
-    `peak RSS ${mib(Math.max(...after.map((w) => w.peak)))} MiB; limit ${(tolerance * 100).toFixed(0)}%: ${bad ? 'DRIFT, FAILED' : 'ok'}`);
+  const bad = !(end <= level * (1 + tolerance));
+  console.log(`soak ${model}: level after warm-up ${mib(level)} MiB (steps ${steps / WINDOWS}-${(3 * steps) / WINDOWS}), ` +
+    `at the end ${mib(end)} MiB (steps ${(8 * steps) / WINDOWS}-${steps}): drift ${(drift * 100).toFixed(1)}% ` +
+    `(limit ${(tolerance * 100).toFixed(0)}%) ${bad ? 'DRIFT, FAILED' : 'ok'}; highest window trough ` +
+    `${(((worst - level) / level) * 100).toFixed(1)}%, peak RSS ${mib(Math.max(...after.map((w) => w.peak)))} MiB`);
   return bad;
 }
 
