@@ -76,7 +76,25 @@ const units = sources.map((src) => {
   const base = path.join(objDir, src.replace(/\.(cc|cpp)$/, ''));
   return { src, obj: `${base}.o`, dep: `${base}.d` };
 });
-const todo = units.filter((u) => stale(u.src, u.obj, u.dep));
+// slowest compiles first (so none starts last and leaves a core idle): the time it took last
+// build, else the size of the source plus the .inc files it includes (the SIMD bodies)
+const timesFile = path.join(out, 'times.json');
+let times = {};
+try { times = JSON.parse(fs.readFileSync(timesFile, 'utf8')); } catch (_) { /* first build */ }
+const size = (u) => {
+  if (times[u.src]) return 1e9 * times[u.src];
+  const file = path.join(root, u.src);
+  const text = fs.readFileSync(file, 'utf8');
+  let n = text.length;
+  for (const m of text.matchAll(/#include "([^"]+\.inc)"/g)) {
+    for (const dir of [path.dirname(file), path.join(root, 'native')]) {
+      const inc = path.join(dir, m[1]);
+      if (fs.existsSync(inc)) { n += fs.statSync(inc).size; break; }
+    }
+  }
+  return n;
+};
+const todo = units.filter((u) => stale(u.src, u.obj, u.dep)).sort((a, b) => size(b) - size(a));
 
 function compile(u) {
   fs.mkdirSync(path.dirname(u.obj), { recursive: true });
@@ -84,6 +102,7 @@ function compile(u) {
     const t0 = Date.now();
     const p = spawn(CXX, [...cflags, '-MMD', '-MF', u.dep, '-c', u.src, '-o', u.obj], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     p.on('close', (code) => {
+      times[u.src] = (Date.now() - t0) / 1000;
       console.log(`  ${code === 0 ? 'CXX' : 'FAIL'} ${u.src} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       resolve(code === 0);
     });
@@ -105,6 +124,7 @@ async function main() {
     if (r.status !== 0) { console.error('build-asan: link failed'); process.exit(1); }
   }
   fs.writeFileSync(stampFile, stamp);
+  fs.writeFileSync(timesFile, JSON.stringify(times));
   console.log(`build-asan: ${path.relative(root, target)} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 main();
