@@ -1,34 +1,21 @@
 // `npm run soak`: long training runs that never call dispose() or tidy() (every intermediate,
-// gradient and optimizer temporary is left to the garbage collector), sampling the process RSS
-// throughout. After warm-up (--warmup, default the first 30% of steps) the RSS must stay within
-// 10% of its post-warm-up level; prints a table (step, RSS MiB) per model and exits 1 on drift. RSS is read
-// after every step (~15 us).
-// What is compared: the free-running RSS swings by tens of MiB (dropped ArrayBuffers pile up until
-// V8 collects them, and when ArrayBuffers whose wrappers reached the old generation are collected
-// depends on V8's external-memory heuristics: in a 10000-step CNN run the lowest RSS per 10% window
-// rose 86 -> 116 MiB while, measured after a full collection, the live V8 heap (6.6 MiB used) and
-// ArrayBuffers (5.2 MiB) did not grow at all). So the check reads RSS at 40 checkpoints (every 2.5%
-// of the steps) right after a full collection (global.gc() twice; the loop itself never collects,
-// disposes or tidies): what the process holds. Even then RSS varies by +-10% from checkpoint to
-// checkpoint with the V8 heap and ArrayBuffers constant (how much of the young generation and of
-// malloc's free lists happens to be resident), so levels are lower envelopes: the post-warm-up level
-// is the lowest checkpoint in the 20% of steps after warm-up, the end level the lowest in the last
-// 20%. Warm-up is 30% by default because the CNN's resident set settles late: in a 10000-step run
-// with a 10% warm-up its after-GC RSS stepped from ~85 to ~94 MiB around step 3500 (V8 heap used
-// and ArrayBuffers unchanged; not seen in a 6000-step run with one kernel thread, so most likely
-// malloc arenas of the pool threads filling up) and then stayed flat for the remaining 6500 steps, which read as 10.2% drift. A leak lifts
-// every later checkpoint, so it lifts the end level; residency noise cannot, as it only adds.
-// The table also shows the lowest and highest free-running RSS per 10% window (information).
-// Two start-up effects that would look like drift are pinned in the child: V8 grows its young
-// generation from 1 to 16 MiB semi-spaces over the first thousands of steps
-// (--min-semi-space-size=16 starts it there), and glibc's dynamic mmap threshold moves large freed
-// buffers into the heap, where they stay resident as a high-water mark
-// (MALLOC_MMAP_THRESHOLD_=131072 keeps the initial threshold fixed).
-// Each model runs in its own child process so their RSS do not mix. Models: an MLP 784-256-10
-// (batch 128, Adam) and a small CNN (conv-bn-relu-pool x2 -> linear on 1x28x28, batch 32, SGD with
-// momentum), fresh random batches every step as a data loader would produce them. Runs the current
-// src/ (transpiled) on the normal addon.
-// Usage: node tools/soak.js [--steps N (default 10000)] [--models mlp,cnn] [--tolerance 0.10] [--warmup 0.30]
+// gradient and optimizer temporary is left to the garbage collector), watching the process RSS.
+// After warm-up (--warmup, default the first 10% of steps) the RSS must stay within 10% of its
+// post-warm-up level; prints a table (step, RSS MiB) per model and exits 1 on drift.
+// What is measured: the free-running RSS swings by tens of MiB (dropped ArrayBuffers pile up until
+// V8 collects them; when depends on V8's external-memory heuristics), and even after a full
+// collection glibc keeps freed blocks of its arenas resident: in a 10000-step CNN run the after-GC
+// RSS varied by +-12% and stepped up ~9 MiB around step 3500 while the V8 heap in use (6.6 MiB) and
+// ArrayBuffers (5.2 MiB) did not change at all. So RSS is read at 40 checkpoints (every 2.5% of the
+// steps) after global.gc() twice and malloc_trim (the addon's releaseFreeMemory()): what the
+// process really uses. The loop itself never collects, disposes or tidies. The post-warm-up level is
+// the lowest checkpoint in the 20% of steps after warm-up; every later checkpoint (as the median of
+// it and its two neighbours, so one stray reading cannot fail the run) must be within 10% of it. The table also shows the lowest and highest free-running RSS per 10% window
+// (information, not checked). Each model runs in its own child process so their RSS do not mix.
+// Models: an MLP 784-256-10 (batch 128, Adam) and a small CNN (conv-bn-relu-pool x2 -> linear on
+// 1x28x28, batch 32, SGD with momentum), fresh random batches every step as a data loader would
+// produce them. Runs the current src/ (transpiled) on the normal addon.
+// Usage: node tools/soak.js [--steps N (default 10000)] [--models mlp,cnn] [--tolerance 0.10] [--warmup 0.10]
 const path = require('path');
 const { spawnSync } = require('child_process');
 
@@ -36,7 +23,7 @@ const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const steps = Number(opt('steps', 10000));
 const tolerance = Number(opt('tolerance', 0.10));
-const warmup = Number(opt('warmup', 0.30));
+const warmup = Number(opt('warmup', 0.10));
 const WINDOWS = 10;           // free-running RSS windows of 10% of the steps (shown, not checked)
 const CHECKS = 40;            // checkpoints after a full collection, every 2.5% of the steps
 
@@ -47,11 +34,11 @@ function driver() {
   const { transpileSrc } = require('./transpile');
   const index = transpileSrc();
   const models = String(opt('models', 'mlp,cnn')).split(',');
-  const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' };
+  const env = { ...process.env };
   let failed = false;
   for (const m of models) {
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, ['--expose-gc', '--min-semi-space-size=16', __filename, '--child', index, m, '--steps', String(steps)],
+    const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', index, m, '--steps', String(steps)],
       { cwd: path.join(__dirname, '..'), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
     if (r.status !== 0) { console.log(r.stdout); console.log(`soak ${m}: child failed (exit ${r.status} ${r.signal ?? ''})`); failed = true; continue; }
     const res = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -65,8 +52,6 @@ function report(model, { win, checks, loss0, loss1 }, secs) {
   const mib = (b) => (b / 2 ** 20).toFixed(1);
   const at = (lo, hi) => checks.filter((c) => c.step > steps * lo && c.step <= steps * hi + 0.5).map((c) => c.rss);
   const level = Math.min(...at(warmup - 0.01, warmup + 0.2));
-  const end = Math.min(...at(0.79, 1));
-  const drift = (end - level) / level;
   console.log(`\nsoak ${model}: ${steps} steps in ${secs.toFixed(0)} s, loss ${loss0.toFixed(3)} -> ${loss1.toFixed(3)}`);
   console.log('     step   RSS MiB after GC   vs level   V8 heap used   ArrayBuffers | free-running RSS in the 10% window: min   max');
   checks.forEach((c, i) => {
@@ -76,18 +61,24 @@ function report(model, { win, checks, loss0, loss1 }, secs) {
     console.log(`${String(c.step).padStart(9)} ${mib(c.rss).padStart(18)} ${rel.padStart(10)} ${mib(c.heap).padStart(14)} ${mib(c.ab).padStart(14)}` +
       (w ? ` | ${' '.repeat(36)}${mib(w.floor).padStart(7)} ${mib(w.peak).padStart(6)}` : ''));
   });
-  const bad = !(end <= level * (1 + tolerance));
-  const worst = Math.max(...at(warmup + 0.01, 1));
+  // every later checkpoint, as the median of it and its neighbours (one stray reading cannot fail)
+  const med3 = checks.map((c, i) => [checks[Math.max(0, i - 1)], c, checks[Math.min(checks.length - 1, i + 1)]]
+    .map((x) => x.rss).sort((a, b) => a - b)[1]);
+  const later = checks.filter((c) => c.step > steps * warmup + 0.5);
+  const worst = Math.max(...med3.filter((_, i) => checks[i].step > steps * warmup + 0.5));
+  const last = later[later.length - 1].rss;
+  const drift = (worst - level) / level;
+  const bad = !(worst <= level * (1 + tolerance));
   console.log(`soak ${model}: RSS after GC: level after warm-up ${mib(level)} MiB (lowest, steps ${Math.round(steps * warmup)}-${Math.round(steps * (warmup + 0.2))}), ` +
-    `at the end ${mib(end)} MiB (lowest, steps ${(8 * steps) / 10}-${steps}): drift ${(drift * 100).toFixed(1)}% ` +
-    `(limit ${(tolerance * 100).toFixed(0)}%) ${bad ? 'DRIFT, FAILED' : 'ok'}; highest checkpoint ` +
-    `${(((worst - level) / level) * 100).toFixed(1)}%; free-running RSS peak ${mib(Math.max(...win.slice(1).map((w) => w.peak)))} MiB`);
+    `highest later ${mib(worst)} MiB (median of 3): drift ${(drift * 100).toFixed(1)}% (limit ${(tolerance * 100).toFixed(0)}%) ${bad ? 'DRIFT, FAILED' : 'ok'}; ` +
+    `last ${mib(last)} MiB (${(((last - level) / level) * 100).toFixed(1)}%); free-running RSS peak ${mib(Math.max(...win.slice(1).map((w) => w.peak)))} MiB`);
   return bad;
 }
 
 /** Trains `model` for `steps` steps without dispose/tidy, sampling RSS; prints JSON. */
 function child(index, model) {
   const nr = require(index);
+  const addon = require(path.join(path.dirname(index), 'backend', 'native.js')).native();
   const { nn } = nr;
   nr.manualSeed(0);
   let net, opt, batch, inShape;
@@ -125,6 +116,7 @@ function child(index, model) {
     w.heap = Math.min(w.heap, m.heapTotal); w.ab = Math.min(w.ab, m.arrayBuffers);
     if (i % Math.max(1, Math.round(steps / CHECKS)) === 0) {
       global.gc(); global.gc();
+      addon.releaseFreeMemory();                     // malloc_trim: free blocks in arenas are not use
       const g = process.memoryUsage();
       checks.push({ step: i, rss: g.rss, heap: g.heapUsed, ab: g.arrayBuffers });
     }
