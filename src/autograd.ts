@@ -1,6 +1,7 @@
 // Define-by-run autograd: each differentiable op attaches a GradNode (inputs + backward closure +
 // saved tensors) to its output; backward() walks the graph in reverse topological order.
 import type { Tensor } from './tensor';
+import { isAnomalyEnabled, checkForward, checkBackward, forwardTrace, inBackwardRule } from './anomaly';
 
 let gradEnabled = true;
 
@@ -24,12 +25,15 @@ export class GradNode {
   private saved: Tensor[];
   private versions: number[];
   private released = false;
+  /** Stack of the forward call that created this node; recorded only in anomaly mode. */
+  readonly trace: string | undefined;
   constructor(readonly name: string, readonly inputs: Tensor[], private readonly fn: BackwardFn, saved: Tensor[]) {
     // Saved tensors are aliases that hold their own reference to the storage, so disposing (or tidy
     // disposing) the user's handle does not free memory the backward pass still needs. Their storage
     // versions are recorded: an in-place write before backward would silently corrupt the gradient.
     this.saved = saved.map((t) => t._alias());
     this.versions = this.saved.map((t) => t.storage.version);
+    this.trace = isAnomalyEnabled() ? forwardTrace() : undefined;
   }
   apply(grad: Tensor): (Tensor | null | undefined)[] {
     if (this.released) {
@@ -64,6 +68,7 @@ export function needsGrad(...inputs: (Tensor | number | boolean | null | undefin
  * gradient per input (null/undefined where the input needs none), shaped like that input.
  */
 export function attach(out: Tensor, name: string, inputs: Tensor[], backward: BackwardFn, saved: Tensor[] = []): Tensor {
+  if (isAnomalyEnabled()) checkForward(out, name, inputs);
   if (!needsGrad(...inputs)) return out;
   out.requiresGrad = true;
   out.gradFn = new GradNode(name, inputs, backward, saved);
@@ -111,7 +116,9 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       const node = t.gradFn;
       if (!node) { t._accumulateGrad(g, !shared.has(g)); continue; }
       if (t._retainsGrad) { t._accumulateGrad(g, false); shared.add(g); }
-      const ins = node.apply(g);
+      const anomaly = isAnomalyEnabled();
+      const ins = anomaly ? inBackwardRule(() => node.apply(g!)) : node.apply(g);
+      if (anomaly) checkBackward(node.name, g, ins, node.inputs, node.trace);
       if (!retain) node.release();
       for (let j = 0; j < node.inputs.length; j++) {
         const x = node.inputs[j], gx = ins[j];

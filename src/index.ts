@@ -18,6 +18,7 @@ export type { DType } from './dtype';
 export { promoteTypes, resultType, setDefaultDtype, defaultFloat as getDefaultDtype } from './dtype';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd';
 export { tidy, keep } from './scope';
+export { detectAnomaly, setDetectAnomaly, isAnomalyEnabled, AnomalyError } from './anomaly';
 export { manualSeed, initialSeed, getRngState, setRngState } from './random';
 export {
   tensor, fromArray, empty, zeros, ones, full, zerosLike, onesLike, emptyLike, fullLike,
@@ -57,3 +58,18 @@ setIo(io);   // lets train's ModelCheckpoint/TensorBoard callbacks use io withou
 export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
+export * as amp from './amp/index';
+export * as worker from './worker';
+// Types named in the signatures above (options objects, hooks, internals reachable from Tensor), so
+// TypeScript users can name them and the API reference (npm run docs) documents them.
+export type { TypedArray, Operand as PromoteOperand } from './dtype';
+export type { Storage, Device } from './storage';
+export type { GradHook } from './tensor';
+export type { GradNode, BackwardOptions } from './autograd';
+export type { CreateOptions } from './creation';
+export type { Operand } from './ops/binary';
+export type { Dims, ReduceOpts, VarOpts, ValuesIndices } from './ops/reduce';
+export type { Pair, ConvOpts, ConvTransposeOpts } from './ops/conv';
+export type { MaxPoolOpts, AvgPoolOpts } from './ops/pool';
+export type { EmbeddingOpts } from './ops/embedding';
+export type { SdpaOpts } from './ops/attention';

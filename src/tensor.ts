@@ -46,6 +46,11 @@ export function checkShape(shape: unknown, op: string): number[] {
   return shape.slice();
 }
 
+/**
+ * An n-dimensional array: a storage (native memory) viewed with a dtype, shape, strides and offset,
+ * plus autograd state. Views (reshape, transpose, slices) share the storage. Create tensors with
+ * nr.tensor, nr.zeros, nr.randn, ...; the op methods (add, matmul, sum, ...) come from src/ops/*.
+ */
 export class Tensor {
   readonly _isTensor = true;
   requiresGrad = false;

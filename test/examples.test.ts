@@ -29,6 +29,10 @@ const CASES: Case[] = [
   { name: 'transfer', script: 'transfer.js',
     prints: [/source task \(10 classes\) test accuracy/, /loaded 6 tensors/, /130 of \d+ parameters trainable, test accuracy [\d.]+%/, /baseline\): test accuracy/],
     files: ['backbone-smoke.safetensors'] },
+  { name: 'walkthrough', script: 'walkthrough.js',
+    prints: [/epoch 1\/1 .*val_accuracy [\d.]+/, /test accuracy [\d.]+%/, /checkpoint from epoch 1, 16 tensors/, /prediction: .+ \(p = [\d.]+\), label: /,
+      /restored model matches the trained one: max \|difference\| 0\n/],
+    files: ['best.safetensors', 'fashion-cnn.safetensors', 'fashion-cnn.ckpt'] },
 ];
 
 interface Result { code: number | null; out: string }

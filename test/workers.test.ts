@@ -1,7 +1,9 @@
 // worker_threads: the addon loads and computes correctly in several workers at once plus the main
 // thread (random elementwise and reduce ops checked against a JS reference, large enough to use the
 // shared thread pool concurrently), workers exit or are terminated mid-work without crashing the
-// process, and tensor memory can move between threads by transferring its ArrayBuffer.
+// process, and tensor memory can move between threads by transferring its ArrayBuffer (nr.worker.pack /
+// unpack / send: no copy, the sender's views are disposed). Two workers and the main thread train a
+// model each, concurrently, and reach bit for bit the losses and weights of the same runs done alone.
 // Workers run the TypeScript sources transpiled to CommonJS (test/util/compiled.ts).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Worker } from 'worker_threads';
@@ -80,11 +82,43 @@ function check(nr, seed, n) {
 // eslint-disable-next-line no-new-func
 const check = new Function(`${CHECK_SRC}; return check;`)() as (nrm: typeof nr, seed: number, n: number) => { ops: number; maxErr: number; failures: string[] };
 
+/**
+ * A seeded training run, as source text like CHECK_SRC: `trainRun(nr, seed, steps)` fits an MLP
+ * (64 -> 128 -> 10, Adam) to a random linear labelling of 256 random points and returns the loss every
+ * 50 steps and the sum of |weights| at the end. Batches (256, 64) @ (64, 128) are large enough for the
+ * thread pool to split the GEMMs, so concurrent runs contend for it.
+ */
+const TRAIN_SRC = `
+function trainRun(nr, seed, steps) {
+  const { nn, optim } = nr;
+  nr.manualSeed(seed);
+  const x = nr.randn([256, 64]);
+  const y = x.matmul(nr.randn([64, 10])).argmax(1);
+  const model = new nn.Sequential(new nn.Linear(64, 128), new nn.ReLU(), new nn.Linear(128, 10));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+  const losses = [];
+  for (let s = 0; s < steps; s++) {
+    nr.tidy(() => {
+      const loss = nn.functional.crossEntropy(model.forward(x), y);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      if ((s + 1) % 50 === 0) losses.push(loss.item());
+    });
+  }
+  const weights = nr.noGrad(() => model.parameters().reduce((a, p) => a + p.abs().sum().item(), 0));
+  return { losses, weights };
+}
+`;
+// eslint-disable-next-line no-new-func
+const trainRun = new Function(`${TRAIN_SRC}; return trainRun;`)() as (nrm: typeof nr, seed: number, steps: number) => { losses: number[]; weights: number };
+
 function workerSource(body: string): string {
   return `
     const { parentPort, workerData } = require('worker_threads');
     const nr = require(workerData.index);
     ${CHECK_SRC}
+    ${TRAIN_SRC}
     ${body}
   `;
 }
@@ -172,6 +206,116 @@ describe('worker_threads', () => {
     expect(got.toArray()).toEqual([[0, 2, 4], [6, 8, 10]]);
     expect(msgs[1].afterMove).toBe(true);
     expect(msgs[1].err).toMatch(/^add: .*disposed/);
+  });
+
+  it('two workers and the main thread train a model each at once and match the same runs done alone, bit for bit', async () => {
+    const STEPS = 300, seeds = [101, 202, 303];
+    const alone = seeds.map((seed) => trainRun(nr, seed, STEPS));    // the reference: one run at a time
+    for (const r of alone) {
+      expect(r.losses.length).toBe(STEPS / 50);
+      expect(r.losses[r.losses.length - 1]).toBeLessThan(r.losses[0] * 0.5);   // it does learn
+    }
+    const ws = seeds.slice(0, 2).map((seed) => runWorker(`
+      parentPort.postMessage('ready');
+      const r = trainRun(nr, workerData.seed, workerData.steps);
+      parentPort.postMessage(r);
+    `, { seed, steps: STEPS }));
+    await Promise.all(ws.map(({ worker }) => new Promise((r) => worker.once('message', r))));   // both loaded the addon
+    const mine = trainRun(nr, seeds[2], STEPS);                      // the main thread trains meanwhile
+    const results = await Promise.all(ws.map((w) => w.done));
+    const concurrent = [...results.map(({ msgs, code }) => { expect(code).toBe(0); return msgs[1]; }), mine];
+    for (let i = 0; i < 3; i++) {
+      expect(concurrent[i].losses, `seed ${seeds[i]}`).toEqual(alone[i].losses);
+      expect(concurrent[i].weights, `seed ${seeds[i]}`).toBe(alone[i].weights);
+    }
+  });
+
+  it('nr.worker.send moves a tensor to another thread without a copy: the sender is detached, the receiver computes on the same memory', async () => {
+    const { worker, done } = runWorker(`
+      const base = nr.arange(12).float().mul(0.5);
+      const t = base.reshape([3, 4]).t();            // a non-contiguous view: shape [4, 3], strides [1, 4]
+      const view = base.data();                      // a zero-copy array over the same storage
+      nr.worker.send(parentPort, t);
+      parentPort.postMessage({ byteLength: view.byteLength, tDisposed: t.isDisposed, baseDisposed: base.isDisposed,
+        err: (() => { try { base.sum(); return ''; } catch (e) { return e.message; } })() });
+      parentPort.once('message', (m) => {            // the main thread sends it back, doubled in place
+        const back = nr.worker.unpack(m);
+        parentPort.postMessage({ back: back.toArray(), strides: back.strides, same: back.storage.buf === m.buffer });
+      });
+    `);
+    const inbox: any[] = [];
+    const waiters: ((m: any) => void)[] = [];
+    worker.on('message', (m) => { const w = waiters.shift(); if (w) w(m); else inbox.push(m); });
+    const next = () => new Promise<any>((r) => { if (inbox.length) r(inbox.shift()); else waiters.push(r); });
+
+    const m = await next();
+    expect(nr.worker.isPacked(m)).toBe(true);
+    expect(m.buffer.byteLength).toBe(48);             // the whole 12-float storage came along
+    const got = nr.worker.unpack(m);
+    expect(got.storage.buf).toBe(m.buffer);           // the tensor is over the received memory itself
+    expect(got.shape).toEqual([4, 3]);
+    expect(got.strides).toEqual([1, 4]);
+    expect(got.toArray()).toEqual([[0, 2, 4], [0.5, 2.5, 4.5], [1, 3, 5], [1.5, 3.5, 5.5]]);
+    const sender = await next();
+    expect(sender).toEqual({ byteLength: 0, tDisposed: true, baseDisposed: true, err: expect.stringMatching(/^sum: .*disposed/) });
+
+    got.mul_(2);                                      // kernels run on transferred memory
+    const before = m.buffer;
+    nr.worker.send(worker, got);
+    expect(before.byteLength).toBe(0);                // moved on again
+    expect(got.isDisposed).toBe(true);
+    const back = await next();
+    expect(back.same).toBe(true);
+    expect(back.strides).toEqual([1, 4]);
+    expect(back.back).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    expect((await done).code).toBe(0);
+  });
+
+  it('pack { copy: true } sends a compact copy and leaves the sender intact; moved memory is freed by the receiver', async () => {
+    const base = nr.arange(1000).float();
+    const copy = nr.worker.pack(base.narrow(0, 10, 5), { copy: true });
+    expect(copy.message.buffer.byteLength).toBe(20);  // only the 5 elements, not the 1000
+    expect([copy.message.shape, copy.message.strides, copy.message.offset]).toEqual([[5], [1], 0]);
+    expect(base.sum().item()).toBe(499500);           // the sender of the copy keeps its tensor
+    const big = nr.ones([1 << 20]);                   // 4 MB, moved below
+    const inUse = nr.backend.hostBytesInUse();        // process-wide: counts both threads' storages
+    const moved = nr.worker.pack(big);
+    const { worker, done } = runWorker(`
+      parentPort.once('message', ({ copy, moved }) => {
+        const a = nr.worker.unpack(copy), b = nr.worker.unpack(moved);
+        const r = { a: a.toArray(), bsum: nr.tidy(() => b.sum().item()) };
+        a.dispose(); b.dispose();                    // releases the memory the main thread allocated:
+        r.cached = nr.backend.cachedBytes();         // the 4 MB block goes to this thread's buffer cache
+        nr.backend.emptyCache();                     // and is freed from there
+        parentPort.postMessage(r);
+      });
+    `);
+    worker.postMessage({ copy: copy.message, moved: moved.message }, [...copy.transfer, ...moved.transfer]);
+    expect(big.isDisposed).toBe(true);                // the moved one does not
+    const { msgs, code } = await done;
+    expect(code).toBe(0);
+    expect(msgs[0]).toEqual({ a: [10, 11, 12, 13, 14], bsum: 1 << 20, cached: 4 * (1 << 20) });
+    expect(inUse - nr.backend.hostBytesInUse()).toBe(4 * (1 << 20) + 20);   // both buffers freed in the worker
+    big.dispose();                                    // a no-op on moved memory: no double count
+    expect(inUse - nr.backend.hostBytesInUse()).toBe(4 * (1 << 20) + 20);
+  });
+
+  it('unpack rejects messages that are not packed tensors or whose view reaches outside the buffer', () => {
+    const ok = nr.worker.pack(nr.arange(6).float(), { copy: true }).message;
+    expect(nr.worker.unpack({ ...ok }).toFlatArray()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(() => nr.worker.unpack({ buffer: ok.buffer } as any)).toThrow(/^unpack: expected a message made by nr.worker.pack/);
+    expect(() => nr.worker.unpack({ ...ok, dtype: 'float128' as any })).toThrow(/^unpack: unknown dtype/);
+    expect(() => nr.worker.unpack({ ...ok, shape: [7] })).toThrow(/^unpack: a float32 view of shape \[7\].*outside its 24-byte buffer/);
+    expect(() => nr.worker.unpack({ ...ok, shape: [3], strides: [-1], offset: 1 })).toThrow(/outside its 24-byte buffer/);
+    expect(() => nr.worker.unpack({ ...ok, strides: [1, 1] })).toThrow(/^unpack: strides \[1,1\] do not fit shape \[6\]/);
+    expect(() => nr.worker.unpack({ ...ok, offset: -1 })).toThrow(/^unpack: invalid offset -1/);
+    expect(() => nr.worker.unpack({ ...ok, buffer: new SharedArrayBuffer(24) as any })).toThrow(/SharedArrayBuffer storage is not supported/);
+    expect(() => nr.worker.unpack({ ...ok, buffer: new ArrayBuffer(0) })).toThrow(/^unpack: the buffer is empty \(detached\)/);
+    expect(() => nr.worker.pack('x' as any)).toThrow(/^pack: expected a tensor, got string/);
+    const gone = nr.ones([2]);
+    gone.dispose();
+    expect(() => nr.worker.pack(gone)).toThrow(/^pack: .*disposed/);
+    expect(() => nr.worker.send({} as any, nr.ones([1]))).toThrow(/^send: expected a MessagePort/);
   });
 
   it('the thread pool is sized to the CPUs the process may use (affinity), NEURONA_NUM_THREADS overrides', () => {

@@ -39,9 +39,17 @@ static Napi::Value run_conv(const Napi::CallbackInfo& info, const char* name, Ro
   for (int i = 0; i < 16; ++i) views.num();   // the views follow the geometry in the argument block
   View v0 = views.view(0), v1 = views.view(1), v2 = views.view(2);
   switch (role) {
-    case Role::kForward: {            // (x, w, y)
+    case Role::kForward: {            // (x, w, y), then hasBias and the bias view
       Conv2dShape s = read_shape(geo, v0, v1, v2);
-      conv2d_forward(s, v0, v1, v2);
+      const bool has_bias = views.num() != 0;
+      View bias;
+      if (has_bias) {
+        bias = views.view(3);
+        if (bias.dtype != v2.dtype || bias.ndim != 1 || bias.shape[0] != s.K || !bias.is_contiguous())
+          throw_range(info.Env(), std::string(name) + ": bias " + shape_str(bias) + " must be a contiguous " + std::to_string(s.K) +
+                                      "-element tensor of the input's dtype");
+      }
+      conv2d_forward(s, v0, v1, has_bias ? &bias : nullptr, v2);
       break;
     }
     case Role::kBackwardInput: {      // (gy, w, gx)
@@ -58,7 +66,7 @@ static Napi::Value run_conv(const Napi::CallbackInfo& info, const char* name, Ro
   return info.Env().Undefined();
 }
 
-// conv2dForward(x, w, y) args: geometry, xView, wView, yView
+// conv2dForward(x, w, y[, bias]) args: geometry, xView, wView, yView, hasBias[, biasView]
 NR_BINDING(conv2dForward) { return run_conv(info, "conv2d", Role::kForward); }
 // conv2dBackwardInput(gy, w, gx) args: geometry, gyView, wView, gxView
 NR_BINDING(conv2dBackwardInput) { return run_conv(info, "conv2d backward (input)", Role::kBackwardInput); }

@@ -55,6 +55,17 @@ NR_BINDING(free) {
   return env.Undefined();
 }
 
+// hostBytesAdd(delta): the JS buffer cache moves a released block out of the count (-bytes) and
+// back in when it reuses it (+bytes), so hostBytesInUse stays process-wide across worker threads.
+NR_BINDING(hostBytesAdd) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw_type(env, "hostBytesAdd: expected a byte count");
+  double d = info[0].As<Napi::Number>().DoubleValue();
+  if (!(d == d) || d != (double)(int64_t)d) throw_range(env, "hostBytesAdd: expected an integer");
+  host_bytes_add((int64_t)d);
+  return env.Undefined();
+}
+
 // Kept for the JS loader: storages are never external buffers now.
 NR_BINDING(externalBuffers) { return Napi::Boolean::New(info.Env(), false); }
 

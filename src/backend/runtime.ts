@@ -22,3 +22,10 @@ export function getNumThreads(): number { return native().cpuInfo().threads; }
  * .arrayBuffers shows the memory actually held.
  */
 export function hostBytesInUse(): number { return native().hostBytesInUse(); }
+
+/**
+ * The buffer cache: memory released by dispose()/tidy() in blocks of 64 KiB or more is kept (up to
+ * cacheLimit(), 256 MiB by default) for the next allocation of the same size. cachedBytes() is what it
+ * holds, emptyCache() frees it, setCacheLimit(0) turns it off.
+ */
+export { cachedBytes, emptyCache, setCacheLimit, cacheLimit } from '../storage';

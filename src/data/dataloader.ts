@@ -22,6 +22,7 @@ export interface DataLoaderOptions<T, B> {
   sampler?: Iterable<number>;
 }
 
+/** Batches of a dataset (torch.utils.data.DataLoader): optional seeded shuffling, collation into tensors, sync and async iteration. */
 export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncIterable<B> {
   readonly dataset: Dataset<T>;
   readonly batchSize: number;

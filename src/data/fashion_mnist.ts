@@ -5,7 +5,9 @@ import * as path from 'path';
 import { readIdx } from './idx';
 import { Tensor } from '../tensor';
 
+/** Class names of Fashion-MNIST labels 0..9. */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+/** Where Debian's dataset-fashion-mnist package installs the full set (source: 'full'). */
 export const SYSTEM_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 function sampleDir(): string {

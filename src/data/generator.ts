@@ -15,6 +15,7 @@ function checkSeed(s: unknown, op: string): number {
   return s;
 }
 
+/** A random stream with its own seed (torch.Generator), independent of nr.manualSeed's global stream. */
 export class Generator {
   private seed: number;
   private offset = 0;

@@ -46,7 +46,9 @@ export interface Checkpoint {
   [key: string]: unknown;
 }
 
+/** The format tag stored in every checkpoint file. */
 export const CHECKPOINT_FORMAT = 'neurona.checkpoint';
+/** The checkpoint format version this build writes. */
 export const CHECKPOINT_VERSION = '1';
 const ZERO_SUM = '0'.repeat(64);
 const MAX_DEPTH = 200;

@@ -29,6 +29,11 @@ function hidden(obj: object, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: false, configurable: true });
 }
 
+/**
+ * Base class of layers and models (torch.nn.Module): subclass it, assign parameters, buffers and
+ * submodules as properties in the constructor, and implement forward(). Gives parameters(),
+ * stateDict()/loadStateDict() with PyTorch's keys, train()/eval(), to(), hooks, and fit/evaluate/predict.
+ */
 export abstract class Module {
   /** True in training mode (the default), false after eval(). */
   training = true;

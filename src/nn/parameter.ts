@@ -3,6 +3,7 @@
 import { Tensor, isTensor } from '../tensor';
 import { isFloat } from '../dtype';
 
+/** A tensor a Module trains: requires grad by default, shares storage with the tensor it wraps, not disposed by tidy(). */
 export class Parameter extends Tensor {
   readonly _isParameter = true;
 

@@ -7,6 +7,7 @@ import { Tensor, fmtShape, numelOf } from '../tensor';
 import { attach } from '../autograd';
 import { nextCounters } from '../random';
 import { isFloat } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 export interface SdpaOpts {
   /** bool (true = attend) or additive float mask, broadcastable to (..., L, S). */
@@ -19,6 +20,7 @@ export interface SdpaOpts {
 
 /** torch.nn.functional.scaled_dot_product_attention. Rows with no allowed key give 0. */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: SdpaOpts = {}): Tensor {
+  if (tracing.active) return traceOp('scaledDotProductAttention', scaledDotProductAttention, [q, k, v, o]);
   const op = 'scaledDotProductAttention';
   for (const t of [q, k, v]) t._check(op);
   if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim) {

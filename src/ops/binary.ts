@@ -7,8 +7,10 @@ import { defineMethods } from './registry';
 import { runBinary, runWhere, binaryResultType, checkOperand } from './kernels';
 import { sumToShape } from './reduce';
 import { isFloat, canCast, defaultFloat, resultType } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
-type Operand = Tensor | number | boolean;
+/** A binary op's other operand: a tensor or a scalar (broadcast). */
+export type Operand = Tensor | number | boolean;
 
 declare module '../tensor' {
   interface Tensor {
@@ -162,6 +164,7 @@ export function atan2(a: Tensor, b: Tensor): Tensor {
 
 /** torch.where(cond, x, y) with broadcasting; x/y may be numbers. */
 export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
+  if (tracing.active) return traceOp('where', where, [cond, x, y]);
   checkOperand(cond, 'where', 'the condition', false);
   checkOperand(x, 'where', 'x');
   checkOperand(y, 'where', 'y');

@@ -8,6 +8,7 @@ import { Tensor, fmtShape } from '../tensor';
 import { attach } from '../autograd';
 import { pad } from './pad';
 import { isFloat } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 export type Pair = number | [number, number];
 export interface ConvOpts { stride?: Pair; padding?: Pair | 'same' | 'valid'; dilation?: Pair; groups?: number; }
@@ -22,12 +23,25 @@ const pair = (v: Pair | undefined, dflt: number, what: string, op: string): [num
 /** Geometry: [N,C,H,W,K,R,S,P,Q,sh,sw,ph,pw,dh,dw,groups] for a conv of x-side (N,C,H,W) into y-side (N,K,P,Q). */
 type Geo = number[];
 
-function runConv(fn: 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight', geo: Geo, a: Tensor, b: Tensor, out: Tensor): void {
+function runConv(fn: 'conv2dBackwardInput' | 'conv2dBackwardWeight', geo: Geo, a: Tensor, b: Tensor, out: Tensor): void {
   const ac = a.contiguous(), bc = b.contiguous();
   args().nums(geo).view(ac).view(bc).view(out);
   native()[fn](ac.storage.buf, bc.storage.buf, out.storage.buf);
   if (ac !== a) ac.dispose();
   if (bc !== b) bc.dispose();
+}
+
+/** y = conv2d(x, w) (+ bias, a K-element tensor of x's dtype) by the native forward kernel. */
+function conv2dForwardInto(geo: Geo, x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor): void {
+  const xc = x.contiguous(), wc = w.contiguous(), bc = bias ? bias.contiguous() : null;
+  const a = args().nums(geo).view(xc).view(wc).view(y).num(bc ? 1 : 0);
+  if (bc) {
+    a.view(bc);
+    native().conv2dForward(xc.storage.buf, wc.storage.buf, y.storage.buf, bc.storage.buf);
+  } else {
+    native().conv2dForward(xc.storage.buf, wc.storage.buf, y.storage.buf);
+  }
+  for (const [c, t] of [[xc, x], [wc, w], [bc, bias]] as const) if (c && c !== t) c.dispose();
 }
 
 function checkInputs(op: string, x: Tensor, w: Tensor, bias: Tensor | null | undefined, dims: number): void {
@@ -48,6 +62,7 @@ function addBias(y: Tensor, bias: Tensor | null | undefined): Tensor {
 
 /** 2-D convolution, x (N, C, H, W) or (C, H, W), weight (K, C/groups, R, S). */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOpts = {}): Tensor {
+  if (tracing.active) return traceOp('conv2d', conv2d, [x, weight, bias, o]);
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('conv2d', x, weight, bias, 2);
   const [sh, sw] = pair(o.stride, 1, 'stride', 'conv2d'), [dh, dw] = pair(o.dilation, 1, 'dilation', 'conv2d');
@@ -74,30 +89,35 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvO
   if (P < 1 || Q < 1) throw new RangeError(`conv2d: kernel ${R}x${S} (dilation ${dh}x${dw}) is larger than the padded input ${H + 2 * ph}x${W + 2 * pw} (input ${fmtShape(x.shape)})`);
   const geo: Geo = [N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups];
   const y = Tensor.empty([N, K, P, Q], x.dtype);
-  if (y.numel() > 0 && x.numel() > 0) runConv('conv2dForward', geo, x, weight, y);
+  // The kernel adds a bias of the input's dtype while it writes y (no extra pass, one graph node).
+  const fused = !!bias && bias.dtype === x.dtype && y.numel() > 0 && x.numel() > 0;
+  if (y.numel() > 0 && x.numel() > 0) conv2dForwardInto(geo, x, weight, fused ? bias! : null, y);
   else y.fill_(0);
-  const out = attach(y, 'conv2d', [x, weight], (g, [sx, sw_]) => {
+  const inputs = fused ? [x, weight, bias!] : [x, weight];
+  const out = attach(y, 'conv2d', inputs, (g, [sx, sw_]) => {
     const gc = g.contiguous();
     let gx: Tensor | null = null, gw: Tensor | null = null;
     if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype); runConv('conv2dBackwardInput', geo, gc, sw_, gx); }
     if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype); runConv('conv2dBackwardWeight', geo, gc, sx, gw); }
-    return [gx, gw];
+    const gb = fused && bias!.requiresGrad ? g.sum([0, 2, 3]) : null;
+    return fused ? [gx, gw, gb] : [gx, gw];
   }, [x, weight]);
-  return addBias(out, bias);
+  return fused ? out : addBias(out, bias);
 }
 
 /** 1-D convolution, x (N, C, L) or (C, L), weight (K, C/groups, S). */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number } = {}): Tensor {
+  if (tracing.active) return traceOp('conv1d', conv1d, [x, weight, bias, o]);
   if (x.ndim === 2) return conv1d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('conv1d', x, weight, bias, 1);
   const padding = typeof o.padding === 'string' ? o.padding : [0, o.padding ?? 0] as [number, number];
-  const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), null, { stride: [1, o.stride ?? 1], padding, dilation: [1, o.dilation ?? 1], groups: o.groups });
-  const r = y.squeeze(2);
-  return bias ? r.add(bias.reshape([1, -1, 1])) : r;
+  const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, { stride: [1, o.stride ?? 1], padding, dilation: [1, o.dilation ?? 1], groups: o.groups });
+  return y.squeeze(2);
 }
 
 /** Transposed 2-D convolution, x (N, Cin, H, W), weight (Cin, Cout/groups, R, S). */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTransposeOpts = {}): Tensor {
+  if (tracing.active) return traceOp('convTranspose2d', convTranspose2d, [x, weight, bias, o]);
   if (x.ndim === 3) return convTranspose2d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('convTranspose2d', x, weight, bias, 2);
   const [sh, sw] = pair(o.stride, 1, 'stride', 'convTranspose2d'), [ph, pw] = pair(o.padding, 0, 'padding', 'convTranspose2d');
@@ -119,7 +139,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const out = attach(y, 'convTranspose2d', [x, weight], (g, [sx, sw_]) => {
     const gc = g.contiguous();
     let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype); runConv('conv2dForward', geo, gc, sw_, gx); }
+    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype); conv2dForwardInto(geo, gc, sw_, null, gx); }
     if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype); runConv('conv2dBackwardWeight', geo, sx, gc, gw); }
     return [gx, gw];
   }, [x, weight]);
@@ -128,6 +148,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
 
 /** Transposed 1-D convolution, x (N, Cin, L), weight (Cin, Cout/groups, S). */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: { stride?: number; padding?: number; outputPadding?: number; dilation?: number; groups?: number } = {}): Tensor {
+  if (tracing.active) return traceOp('convTranspose1d', convTranspose1d, [x, weight, bias, o]);
   if (x.ndim === 2) return convTranspose1d(x.unsqueeze(0), weight, bias, o).squeeze(0);
   checkInputs('convTranspose1d', x, weight, bias, 1);
   const y = convTranspose2d(x.unsqueeze(2), weight.unsqueeze(2), null, {

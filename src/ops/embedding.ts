@@ -5,6 +5,7 @@ import { Tensor, fmtShape, isTensor } from '../tensor';
 import { asIndex, indexSelect, indexAdd, indexFill } from './gather';
 import { attach } from '../autograd';
 import { isFloat } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 export interface EmbeddingOpts {
   /** Row of weight that receives no gradient (torch's padding_idx; negative counts from the end). */
@@ -16,6 +17,7 @@ export interface EmbeddingOpts {
  * shape; the result is (...input.shape, dim). Out-of-range ids are a RangeError naming the id.
  */
 export function embedding(input: Tensor, weight: Tensor, o: EmbeddingOpts = {}): Tensor {
+  if (tracing.active) return traceOp('embedding', embedding, [input, weight, o]);
   const op = 'embedding';
   asIndex(input, op);
   if (!isTensor(weight)) throw new TypeError(`${op}: weight must be a tensor`);

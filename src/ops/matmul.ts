@@ -9,6 +9,7 @@ import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { sumToShape } from './reduce';
 import { DType } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 declare module '../tensor' {
   interface Tensor {
@@ -145,6 +146,7 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
  * compute in float32).
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (tracing.active) return traceOp('matmul', matmul, [a, b]);
   checkDtypes('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both arguments need to be at least 1-D, but they are ${a.ndim}-D and ${b.ndim}-D (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
@@ -170,6 +172,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** Matrix product of two 2-D tensors (torch.mm): (n, m)·(m, p) -> (n, p). No broadcasting. */
 export function mm(a: Tensor, b: Tensor): Tensor {
+  if (tracing.active) return traceOp('mm', mm, [a, b]);
   checkDtypes('mm', a, b);
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new RangeError(`mm: expected 2-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -179,6 +182,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 
 /** Batched matrix product of two 3-D tensors with the same batch size (torch.bmm): (b, n, m)·(b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (tracing.active) return traceOp('bmm', bmm, [a, b]);
   checkDtypes('bmm', a, b);
   if (a.ndim !== 3 || b.ndim !== 3) {
     throw new RangeError(`bmm: expected 3-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -279,6 +283,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpts
  * a view, and the backward computes dW = gᵀ·x directly in the weight's layout.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (tracing.active) return traceOp('linear', linear, [x, weight, bias]);
   checkDtypes('linear', x, weight);
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D (out_features, in_features), got shape ${fmtShape(weight.shape)}`);
   if (x.ndim === 0) throw new RangeError('linear: input must be at least 1-D, got a 0-d tensor');

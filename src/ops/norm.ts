@@ -7,6 +7,7 @@ import { args } from '../backend/args';
 import { Tensor, fmtShape, numelOf, isTensor } from '../tensor';
 import { attach, isGradEnabled, noGrad } from '../autograd';
 import { DType, isFloat } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 /** A contiguous, graph-free handle on t's values that the caller owns (dispose it when done). */
 export function owned(t: Tensor): Tensor {
@@ -123,6 +124,7 @@ export interface LayerNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
  * biased variance, then scales by weight and shifts by bias (both of shape normalizedShape).
  */
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], o: LayerNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('layerNorm', layerNorm, [input, normalizedShape, o]);
   return normOverTrailing('layerNorm', false, input, normalizedShape, o.weight, o.bias, o.eps ?? 1e-5);
 }
 
@@ -143,6 +145,7 @@ export interface RMSNormOpts { weight?: Tensor | null; eps?: number | null; }
  * to the machine epsilon of the input's dtype, as in PyTorch.
  */
 export function rmsNorm(input: Tensor, normalizedShape: number | readonly number[], o: RMSNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('rmsNorm', rmsNorm, [input, normalizedShape, o]);
   return normOverTrailing('rmsNorm', true, input, normalizedShape, o.weight, null, o.eps ?? finfoEps(input.dtype));
 }
 
@@ -153,6 +156,7 @@ export interface GroupNormOpts { weight?: Tensor | null; bias?: Tensor | null; e
  * each group normalised over its channels and spatial positions, then a per-channel affine.
  */
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('groupNorm', groupNorm, [input, numGroups, o]);
   const op = 'groupNorm';
   input._check(op);
   if (input.ndim < 2) throw new RangeError(`${op}: expected an input of shape (N, C, *), got ${fmtShape(input.shape)}`);
@@ -181,6 +185,7 @@ export interface BatchNormOpts { weight?: Tensor | null; bias?: Tensor | null; t
  * the running statistics are used (and must be given).
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOpts = {}): Tensor {
+  if (tracing.active) return traceOp('batchNorm', batchNorm, [input, runningMean, runningVar, o]);
   const op = 'batchNorm';
   input._check(op);
   const training = !!o.training, momentum = o.momentum ?? 0.1, eps = o.eps ?? 1e-5;

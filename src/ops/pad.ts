@@ -2,9 +2,11 @@
 // [left, right, top, bottom, ...] amounts; negative amounts crop. Backward slices the gradient.
 import { Tensor, fmtShape, checkShape } from '../tensor';
 import { attach } from '../autograd';
+import { tracing, traceOp } from '../trace';
 
 /** Pads the trailing dims of x: pad = [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
 export function pad(x: Tensor, padding: number[], value = 0): Tensor {
+  if (tracing.active) return traceOp('pad', pad, [x, padding, value]);
   x._check('pad');
   if (!Array.isArray(padding) || padding.length % 2 || padding.length / 2 > x.ndim || !padding.every(Number.isInteger)) {
     throw new RangeError(`pad: padding ${JSON.stringify(padding)} must be an even-length integer list covering at most ${x.ndim} dims (input ${fmtShape(x.shape)})`);

@@ -5,6 +5,7 @@ import { args } from '../backend/args';
 import { Tensor, fmtShape } from '../tensor';
 import { attach } from '../autograd';
 import type { Pair } from './conv';
+import { tracing, traceOp } from '../trace';
 
 export interface MaxPoolOpts { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean; }
 export interface AvgPoolOpts { stride?: Pair | null; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; }
@@ -62,15 +63,20 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, o: MaxPoolOpts
 }
 
 /** 2-D max pooling over (N, C, H, W) or (C, H, W). */
-export function maxPool2d(x: Tensor, kernelSize: Pair, o: MaxPoolOpts = {}): Tensor { return maxPool2dWithIndices(x, kernelSize, o).values; }
+export function maxPool2d(x: Tensor, kernelSize: Pair, o: MaxPoolOpts = {}): Tensor {
+  if (tracing.active) return traceOp('maxPool2d', maxPool2d, [x, kernelSize, o]);
+  return maxPool2dWithIndices(x, kernelSize, o).values;
+}
 
 /** 1-D max pooling over (N, C, L) or (C, L). */
 export function maxPool1d(x: Tensor, kernelSize: number, o: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
+  if (tracing.active) return traceOp('maxPool1d', maxPool1d, [x, kernelSize, o]);
   return maxPool2d(x.unsqueeze(-2), [1, kernelSize], { stride: [1, o.stride ?? kernelSize], padding: [0, o.padding ?? 0], dilation: [1, o.dilation ?? 1], ceilMode: o.ceilMode }).squeeze(-2);
 }
 
 /** 2-D average pooling over (N, C, H, W) or (C, H, W). */
 export function avgPool2d(x: Tensor, kernelSize: Pair, o: AvgPoolOpts = {}): Tensor {
+  if (tracing.active) return traceOp('avgPool2d', avgPool2d, [x, kernelSize, o]);
   const op = 'avgPool2d';
   const [kh, kw] = pair(kernelSize, [1, 1], 'kernelSize', op);
   const [sh, sw] = pair(o.stride, [kh, kw], 'stride', op), [ph, pw] = pair(o.padding, [0, 0], 'padding', op);
@@ -94,11 +100,13 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, o: AvgPoolOpts = {}): Ten
 
 /** 1-D average pooling over (N, C, L) or (C, L). */
 export function avgPool1d(x: Tensor, kernelSize: number, o: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
+  if (tracing.active) return traceOp('avgPool1d', avgPool1d, [x, kernelSize, o]);
   return avgPool2d(x.unsqueeze(-2), [1, kernelSize], { stride: [1, o.stride ?? kernelSize], padding: [0, o.padding ?? 0], ceilMode: o.ceilMode, countIncludePad: o.countIncludePad }).squeeze(-2);
 }
 
 /** Adaptive average pooling to outputSize (a number, a pair, or null entries to keep that size). */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null, number | null]): Tensor {
+  if (tracing.active) return traceOp('adaptiveAvgPool2d', adaptiveAvgPool2d, [x, outputSize]);
   const op = 'adaptiveAvgPool2d';
   const [xp, lead] = planes(x, op);
   const [n, H, W] = xp.shape;
@@ -118,5 +126,6 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
 
 /** Adaptive average pooling over (N, C, L) or (C, L). */
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+  if (tracing.active) return traceOp('adaptiveAvgPool1d', adaptiveAvgPool1d, [x, outputSize]);
   return adaptiveAvgPool2d(x.unsqueeze(-2), [1, outputSize]).squeeze(-2);
 }

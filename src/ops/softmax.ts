@@ -8,6 +8,7 @@ import { Tensor, normDim } from '../tensor';
 import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat, checkDtype } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 export interface SoftmaxOpts {
   /** Cast the input to this dtype before the operation (like torch's dtype argument). */
@@ -66,10 +67,16 @@ function softmaxImpl(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number, o: 
 }
 
 /** Softmax along `dim` (torch.softmax): stable, with a fused backward. */
-export function softmax(x: Tensor, dim: number, opts?: SoftmaxOpts): Tensor { return softmaxImpl('softmax', x, dim, opts); }
+export function softmax(x: Tensor, dim: number, opts?: SoftmaxOpts): Tensor {
+  if (tracing.active) return traceOp('softmax', softmax, [x, dim, opts]);
+  return softmaxImpl('softmax', x, dim, opts);
+}
 
 /** Log-softmax along `dim` (torch.log_softmax): stable, with a fused backward. */
-export function logSoftmax(x: Tensor, dim: number, opts?: SoftmaxOpts): Tensor { return softmaxImpl('logSoftmax', x, dim, opts); }
+export function logSoftmax(x: Tensor, dim: number, opts?: SoftmaxOpts): Tensor {
+  if (tracing.active) return traceOp('logSoftmax', logSoftmax, [x, dim, opts]);
+  return softmaxImpl('logSoftmax', x, dim, opts);
+}
 
 defineMethods('softmax', {
   softmax(dim: number, o?: SoftmaxOpts) { return softmaxImpl('softmax', this, dim, o); },

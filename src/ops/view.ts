@@ -6,6 +6,7 @@ import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { sumToShape } from './reduce';
 import { resultType } from '../dtype';
+import { tracing, traceOp } from '../trace';
 
 declare module '../tensor' {
   interface Tensor {
@@ -257,6 +258,7 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
 
 /** torch.cat: joins tensors along an existing dim (dtype promoted; 1-D empty tensors are skipped, as in PyTorch). */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (tracing.active) return traceOp('cat', cat, [tensors, dim]);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
     if (!isTensor(t)) throw new TypeError(`cat: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);
@@ -296,6 +298,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 
 /** torch.stack: joins same-shape tensors along a new dim. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (tracing.active) return traceOp('stack', stack, [tensors, dim]);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
   tensors.forEach((t, i) => {
     if (!isTensor(t)) throw new TypeError(`stack: element ${i} is not a tensor (got ${t === null ? 'null' : typeof t})`);

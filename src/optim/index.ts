@@ -1,6 +1,6 @@
 // The optim module: optimizers, learning-rate schedulers (optim.lrScheduler) and gradient clipping.
 export { Optimizer } from './optimizer';
-export type { ParamGroup, ParamGroupSpec, ParamsArg, ParamState, OptimizerStateDict, Closure } from './optimizer';
+export type { ParamGroup, ParamGroupSpec, ParamsArg, ParamState, OptimizerStateDict, Closure, BaseHyper } from './optimizer';
 export { SGD } from './sgd';
 export type { SGDOptions } from './sgd';
 export { Adam, AdamW } from './adam';

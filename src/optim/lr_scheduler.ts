@@ -7,7 +7,7 @@ import { LRScheduler, SchedulerOptions, SchedulerStateDict } from './scheduler_b
 export { LRScheduler } from './scheduler_base';
 export type { SchedulerOptions, SchedulerStateDict } from './scheduler_base';
 export { SequentialLR, ChainedScheduler, OneCycleLR, ReduceLROnPlateau, CosineAnnealingWarmRestarts } from './lr_scheduler_cycles';
-export type { OneCycleLROptions, ReduceLROnPlateauOptions } from './lr_scheduler_cycles';
+export type { OneCycleLROptions, ReduceLROnPlateauOptions, Phase } from './lr_scheduler_cycles';
 
 function num(op: string, name: string, v: unknown, min = -Infinity, strict = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${name} must be a finite number, got ${String(v)}`);

@@ -107,7 +107,8 @@ export interface OneCycleLROptions extends SchedulerOptions {
   threePhase?: boolean;
 }
 
-interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string; }
+/** One phase of OneCycleLR: up to endStep, lr and momentum anneal between the param-group keys named (e.g. 'initialLr' to 'maxLr'). */
+export interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string; }
 
 /** The 1cycle policy (Smith & Topin): lr up from maxLr/divFactor to maxLr, then down to minLr. Step it after every batch. */
 export class OneCycleLR extends LRScheduler {

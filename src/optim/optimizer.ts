@@ -62,6 +62,7 @@ function cloneValue(v: unknown): unknown {
   return v;
 }
 
+/** Base class of the optimizers: parameter groups with their hyperparameters, per-parameter state, zeroGrad(), step(), stateDict(). */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /** The hyperparameters groups inherit when they do not set their own. */
   readonly defaults: H;

@@ -28,6 +28,7 @@ export function copyPlain<T>(v: T): T {
 /** Fields stateDict never saves (the optimizer, functions, nested schedulers are handled separately). */
 const NOT_STATE = new Set(['optimizer', 'lrLambdas', 'schedulers', 'warnedOrder']);
 
+/** Base class of the learning-rate schedulers: step() once per epoch (or per batch) to update the optimizer's lr. */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<any>;
   /** The index of the last step taken (-1 before the initial step). */

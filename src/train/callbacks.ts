@@ -22,7 +22,8 @@ export interface TrainContext {
   stepsPerEpoch?: number;
 }
 
-type MaybePromise = void | Promise<void>;
+/** A callback hook may be synchronous or return a promise that fit awaits. */
+export type MaybePromise = void | Promise<void>;
 
 /** Base class: override the hooks you need. Epochs are 1-based, batches 0-based within an epoch. */
 export class Callback {

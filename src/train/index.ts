@@ -30,9 +30,9 @@ export type { EpochRecord, Logs } from './history';
 export {
   Callback, HistoryCallback, EarlyStopping, ModelCheckpoint, LRSchedulerCallback, CSVLogger, TensorBoardCallback, formatPath,
 } from './callbacks';
-export type { TrainContext, EarlyStoppingOptions, ModelCheckpointOptions, LRSchedulerCallbackOptions, CSVLoggerOptions, AnyScheduler } from './callbacks';
+export type { MaybePromise, TrainContext, EarlyStoppingOptions, ModelCheckpointOptions, LRSchedulerCallbackOptions, CSVLoggerOptions, AnyScheduler } from './callbacks';
 export { resolveLoss, resolveMetrics } from './metrics';
-export type { LossSpec, LossFn, MetricSpec, MetricFn } from './metrics';
+export type { LossSpec, LossFn, MetricSpec, MetricFn, Metric } from './metrics';
 export { ProgressBar, fmtDuration, fmtValue } from './progress';
 export type { ProgressStream } from './progress';
 export { plotHistory, historySvg, saveImageGrid, encodePng, crc32 } from './plot';

@@ -1,6 +1,6 @@
-// Fast 2-D convolution as im2col + GEMM (the packed, register-tiled sgemm/dgemm of gemm.h).
+// Fast 2-D convolution backward passes as im2col + GEMM (the packed, register-tiled sgemm/dgemm of
+// gemm.h); the forward is the implicit GEMM of conv_forward.cc.
 // x (N,C,H,W), w (K,C/g,R,S), y (N,K,P,Q), all contiguous. Per image and group:
-//   forward      y_g (Kg, PQ)    = w_g (Kg, CgRS) · col (CgRS, PQ)
 //   grad input   gcol (CgRS, PQ) = w_gᵀ · gy_g, then col2im adds gcol into gx
 //   grad weight  gw_g (Kg, CgRS) += gy_g (Kg, PQ) · colᵀ
 // 1x1 stride-1 unpadded convolutions use x itself as col. Images are split across threads when
@@ -108,21 +108,6 @@ void for_images(int64_t N, F&& body) {
 }
 
 template <typename T>
-void fwd(const Conv2dShape& s, const T* x, const T* w, T* y) {
-  const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups, PQ = s.P * s.Q, CRS = Cg * s.R * s.S;
-  const bool pw = is_pointwise(s);
-  for_images(s.N, [&](int64_t n, bool th) {
-    T* col = pw ? nullptr : workspace<T>((size_t)(CRS * PQ));
-    for (int64_t g = 0; g < s.groups; ++g) {
-      const T* xc = x + (n * s.C + g * Cg) * s.H * s.W;
-      if (!pw) im2col<T>(s, Cg, xc, col);
-      const T* b = pw ? xc : col;
-      gemm_t(Kg, PQ, CRS, w + g * Kg * CRS, CRS, 1, b, PQ, 1, T(0), y + (n * s.K + g * Kg) * PQ, PQ, th);
-    }
-  });
-}
-
-template <typename T>
 void bwd_input(const Conv2dShape& s, const T* gy, const T* w, T* gx) {
   const int64_t Cg = s.C / s.groups, Kg = s.K / s.groups, PQ = s.P * s.Q, CRS = Cg * s.R * s.S;
   const bool pw = is_pointwise(s);
@@ -174,10 +159,6 @@ void bwd_weight(const Conv2dShape& s, const T* gy, const T* x, T* gw) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s, const View& x, const View& w, const View& y) {
-  if (active_isa() == Isa::kRef) return conv2d_forward_ref(s, x, w, y);
-  NR_DISPATCH_FLOAT(x.dtype, T, fwd<T>(s, x.ptr<T>(), w.ptr<T>(), y.ptr<T>()));
-}
 void conv2d_backward_input(const Conv2dShape& s, const View& gy, const View& w, const View& gx) {
   if (active_isa() == Isa::kRef) return conv2d_backward_input_ref(s, gy, w, gx);
   NR_DISPATCH_FLOAT(gy.dtype, T, bwd_input<T>(s, gy.ptr<T>(), w.ptr<T>(), gx.ptr<T>()));

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include "kernels/cpu/copy_strided.h"
+#include "runtime/cpu_features.h"
 #include "runtime/threadpool.h"
 
 namespace nr {
@@ -91,6 +93,8 @@ void copy_view(const View& dst, const View& src) {
     });
     return;
   }
+  // Same dtype: coalesced rows / tiled transpose; the element walker below is the reference.
+  if (active_isa() != Isa::kRef && copy_same_dtype_strided(dst, src)) return;
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
     StridedIter di(dst, b), si(src, b);
     if (dst.dtype == src.dtype && ds == 4) {

@@ -12,21 +12,20 @@ namespace nr {
 
 GemmTuning g_gemm_tuning;
 
-namespace {
-
-template <typename T> const GemmKernel<T>* kernel_for(Isa isa);
-template <> const GemmKernel<float>* kernel_for<float>(Isa isa) {
+template <> const GemmKernel<float>& gemm_kernel_for<float>(Isa isa) {
   const GemmKernel<float>* k = nullptr;
   if (isa == Isa::kAvx512) k = gemm_kernel_f32_avx512();
   if (!k && (isa == Isa::kAvx512 || isa == Isa::kAvx2)) k = gemm_kernel_f32_avx2();
-  return k ? k : gemm_kernel_f32_base();
+  return k ? *k : *gemm_kernel_f32_base();
 }
-template <> const GemmKernel<double>* kernel_for<double>(Isa isa) {
+template <> const GemmKernel<double>& gemm_kernel_for<double>(Isa isa) {
   const GemmKernel<double>* k = nullptr;
   if (isa == Isa::kAvx512) k = gemm_kernel_f64_avx512();
   if (!k && (isa == Isa::kAvx512 || isa == Isa::kAvx2)) k = gemm_kernel_f64_avx2();
-  return k ? k : gemm_kernel_f64_base();
+  return k ? *k : *gemm_kernel_f64_base();
 }
+
+namespace {
 
 // Element offsets of batch index `lin` for A, B and C.
 struct BatchOffsets { int64_t a, b, c; };
@@ -106,8 +105,8 @@ void gemm(const GemmParams& p) {
   if (isa == Isa::kRef) return gemm_ref(p);
   if (p.M == 0 || p.N == 0 || p.batch_count() == 0) return;
   switch (p.dtype) {
-    case DType::f32: return gemm_float<float>(p, *kernel_for<float>(isa));
-    case DType::f64: return gemm_float<double>(p, *kernel_for<double>(isa));
+    case DType::f32: return gemm_float<float>(p, gemm_kernel_for<float>(isa));
+    case DType::f64: return gemm_float<double>(p, gemm_kernel_for<double>(isa));
     case DType::i32: return gemm_int<int32_t>(p);
     case DType::i64: return gemm_int<int64_t>(p);
     case DType::u8: return gemm_int<uint8_t>(p);
@@ -130,7 +129,7 @@ void gemm_2d(int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t a_rs,
     p.bias = reinterpret_cast<const char*>(bias);
     return gemm_ref(p);
   }
-  gemm_packed<T>(*kernel_for<T>(isa), M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, bias, threaded);
+  gemm_packed<T>(gemm_kernel_for<T>(isa), M, N, K, alpha, a, a_rs, a_cs, b, b_rs, b_cs, beta, c, c_rs, c_cs, bias, threaded);
 }
 }  // namespace
 

@@ -36,6 +36,14 @@ struct VF {
   static void storeu_n(T* p, V v, int n) { _mm256_maskstore_ps(p, mask32(n), v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  using M = __m256i;  // lane set [lo, hi)
+  static M lanes(int lo, int hi) { return _mm256_andnot_si256(mask32(lo), mask32(hi)); }
+  // acc must be zero on m's lanes (maskload zeroes the others, and never touches their memory).
+  static V merge_m(V acc, M m, const T* p) { return _mm256_or_ps(acc, _mm256_maskload_ps(p, m)); }
+  // lanes in m = p[idx[lane]] (idx: W int32 offsets), others 0; masked lanes touch no memory
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), _mm256_castsi256_ps(m), 4);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
@@ -52,10 +60,17 @@ struct VD {
   static void storeu_n(T* p, V v, int n) { _mm256_maskstore_pd(p, mask64(n), v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  using M = __m256i;
+  static M lanes(int lo, int hi) { return _mm256_andnot_si256(mask64(lo), mask64(hi)); }
+  static V merge_m(V acc, M m, const T* p) { return _mm256_or_pd(acc, _mm256_maskload_pd(p, m)); }
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), p, _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx)), _mm256_castsi256_pd(m), 8);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
 #include "gemm_simd.inc"
+#include "gemm_conv_pack.inc"
 
 // 8x8 float transpose in registers: unpack pairs, then 4-element groups, then 128-bit halves.
 void VF::transpose_tile(float* dst, int64_t ds, const float* src, int64_t ss, int nr, int nc) {
@@ -94,14 +109,14 @@ const GemmKernel<float>* gemm_kernel_f32_avx2() {
   using namespace avx2;
   static const GemmKernel<float> k = {
       "avx2-6x16", kMrF, kNvF * VF::W, 512, 120, 256,
-      pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
+      pack_b_entry<VF, kNvF * VF::W>, pack_b_conv_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_avx2() {
   using namespace avx2;
   static const GemmKernel<double> k = {
       "avx2-6x8", kMrD, kNvD * VD::W, 256, 96, 256,
-      pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
+      pack_b_entry<VD, kNvD * VD::W>, pack_b_conv_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
   return &k;
 }
 #else

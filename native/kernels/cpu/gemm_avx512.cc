@@ -34,6 +34,13 @@ struct VF {
   static void storeu_n(T* p, V v, int n) { _mm512_mask_storeu_ps(p, mask16(n), v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  using M = __mmask16;  // lane set [lo, hi)
+  static M lanes(int lo, int hi) { return (M)(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V merge_m(V acc, M m, const T* p) { return _mm512_mask_loadu_ps(acc, m, p); }
+  // lanes in m = p[idx[lane]] (idx: W int32 offsets), others 0; masked lanes touch no memory
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(idx), p, 4);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
@@ -50,10 +57,17 @@ struct VD {
   static void storeu_n(T* p, V v, int n) { _mm512_mask_storeu_pd(p, mask8(n), v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  using M = __mmask8;
+  static M lanes(int lo, int hi) { return (M)(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V merge_m(V acc, M m, const T* p) { return _mm512_mask_loadu_pd(acc, m, p); }
+  static V gather_m(const T* p, const int32_t* idx, M m) {
+    return _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), p, 8);
+  }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
 #include "gemm_simd.inc"
+#include "gemm_conv_pack.inc"
 
 // 16x16 float transpose in registers: unpack pairs, then 4-element groups, then 128-bit lanes.
 void VF::transpose_tile(float* dst, int64_t ds, const float* src, int64_t ss, int nr, int nc) {
@@ -99,14 +113,14 @@ const GemmKernel<float>* gemm_kernel_f32_avx512() {
   using namespace avx512;
   static const GemmKernel<float> k = {
       "avx512-8x48", kMrF, kNvF * VF::W, 1024, 120, 512,
-      pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
+      pack_b_entry<VF, kNvF * VF::W>, pack_b_conv_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_avx512() {
   using namespace avx512;
   static const GemmKernel<double> k = {
       "avx512-8x24", kMrD, kNvD * VD::W, 256, 96, 512,
-      pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
+      pack_b_entry<VD, kNvD * VD::W>, pack_b_conv_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD>, gemv_entry<VD>};
   return &k;
 }
 #else

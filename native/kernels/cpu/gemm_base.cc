@@ -28,6 +28,10 @@ struct VBase {
   static void storeu_n(T* p, V x, int n) { for (int i = 0; i < n; ++i) p[i] = x[i]; }
   static V fma(V a, V b, V c) { return a * b + c; }
   static V mul(V a, V b) { return a * b; }
+  struct M { int lo, hi; };  // lane set [lo, hi)
+  static M lanes(int lo, int hi) { return M{lo, hi}; }
+  static V merge_m(V acc, M m, const T* p) { for (int i = m.lo; i < m.hi; ++i) acc[i] = p[i]; return acc; }
+  static V gather_m(const T* p, const int32_t* idx, M m) { V r = V{}; for (int i = m.lo; i < m.hi; ++i) r[i] = p[idx[i]]; return r; }
   static void transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc);
 };
 
@@ -35,6 +39,7 @@ using VF = VBase<float, 4>;
 using VD = VBase<double, 2>;
 
 #include "gemm_simd.inc"
+#include "gemm_conv_pack.inc"
 
 template <typename TT, int WW>
 void VBase<TT, WW>::transpose_tile(T* dst, int64_t ds, const T* src, int64_t ss, int nr, int nc) {
@@ -51,14 +56,14 @@ const GemmKernel<float>* gemm_kernel_f32_base() {
   using namespace base;
   static const GemmKernel<float> k = {
       "base-4x8", kMrF, kNvF * VF::W, 256, 64, 256,
-      pack_b_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF, false>, gemv_entry<VF>};
+      pack_b_entry<VF, kNvF * VF::W>, pack_b_conv_entry<VF, kNvF * VF::W>, pack_a_entry<VF, kMrF>, micro_entry<VF, kMrF, kNvF, false>, gemv_entry<VF>};
   return &k;
 }
 const GemmKernel<double>* gemm_kernel_f64_base() {
   using namespace base;
   static const GemmKernel<double> k = {
       "base-4x4", kMrD, kNvD * VD::W, 256, 64, 256,
-      pack_b_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD, false>, gemv_entry<VD>};
+      pack_b_entry<VD, kNvD * VD::W>, pack_b_conv_entry<VD, kNvD * VD::W>, pack_a_entry<VD, kMrD>, micro_entry<VD, kMrD, kNvD, false>, gemv_entry<VD>};
   return &k;
 }
 

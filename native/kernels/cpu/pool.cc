@@ -43,6 +43,49 @@ void maxf(const Pool2dShape& s, const T* x, T* y, int64_t* idx, bool th) {
   });
 }
 
+// 2x2 window, stride 2, no padding or dilation (LeNet/VGG/ResNet pools): the same result and argmax
+// rule as maxf (first maximum in window order r0[2q], r0[2q+1], r1[2q], r1[2q+1]; the first NaN
+// wins), computed in two branch-free passes the compiler vectorises: a vertical max over the row
+// pair (ties keep the upper row), then a horizontal max over column pairs with an explicit
+// window-order rank for ties.
+template <typename T>
+void maxf_2x2(const Pool2dShape& s, const T* x, T* y, int64_t* idx) {
+  over_planes(s.planes, true, [&](int64_t pl) {
+    const T* xp = x + pl * s.H * s.W;
+    T* yp = y + pl * s.P * s.Q;
+    int64_t* ip = idx + pl * s.P * s.Q;
+    const int64_t W2 = 2 * s.Q;
+    T vm[256];
+    int32_t low[256];                                   // 1 when the lower row won column j
+    for (int64_t p = 0; p < s.P; ++p) {
+      const T* r0 = xp + 2 * p * s.W;
+      const T* r1 = r0 + s.W;
+      for (int64_t j0 = 0; j0 < W2; j0 += 256) {
+        const int64_t jn = W2 - j0 < 256 ? W2 - j0 : 256;
+        for (int64_t j = 0; j < jn; ++j) {
+          const T a = r0[j0 + j], b = r1[j0 + j];
+          const bool na = a != a, nb = b != b;
+          const bool take = (nb & !na) | (!na & !nb & (b > a));
+          vm[j] = take ? b : a;
+          low[j] = take ? 1 : 0;
+        }
+        const int64_t q0 = j0 / 2;
+        for (int64_t k = 0; k < jn / 2; ++k) {
+          const T a = vm[2 * k], b = vm[2 * k + 1];
+          const int32_t la = low[2 * k], lb = low[2 * k + 1];
+          const int32_t ra = 2 * la, rb = 2 * lb + 1;     // window-order ranks
+          const bool na = a != a, nb = b != b;
+          const bool take = (nb & !na) | (nb & na & (rb < ra)) | (!na & !nb & ((b > a) | ((b == a) & (rb < ra))));
+          const int64_t q = q0 + k;
+          yp[p * s.Q + q] = take ? b : a;
+          const int64_t row = take ? lb : la, col = 2 * q + (take ? 1 : 0);
+          ip[p * s.Q + q] = (2 * p + row) * s.W + col;
+        }
+      }
+    }
+  });
+}
+
 template <typename T>
 void maxb(const Pool2dShape& s, const T* gy, const int64_t* idx, T* gx, bool th) {
   over_planes(s.planes, th, [&](int64_t pl) {
@@ -134,6 +177,11 @@ void adab(const Pool2dShape& s, const T* gy, T* gx, bool th) {
 }  // namespace
 
 void max_pool2d_forward(const Pool2dShape& s, const View& x, const View& y, const View& idx, bool th) {
+  const bool k2 = s.kh == 2 && s.kw == 2 && s.sh == 2 && s.sw == 2 && s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1;
+  if (th && k2 && 2 * s.P <= s.H && 2 * s.Q <= s.W) {
+    NR_DISPATCH_FLOAT(x.dtype, T, maxf_2x2<T>(s, x.ptr<T>(), y.ptr<T>(), idx.ptr<int64_t>()));
+    return;
+  }
   NR_DISPATCH_FLOAT(x.dtype, T, maxf<T>(s, x.ptr<T>(), y.ptr<T>(), idx.ptr<int64_t>(), th));
 }
 void max_pool2d_backward(const Pool2dShape& s, const View& gy, const View& idx, const View& gx, bool th) {

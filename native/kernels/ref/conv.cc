@@ -8,14 +8,14 @@ namespace nr {
 namespace {
 
 template <typename T>
-void fwd(const Conv2dShape& s, const T* x, const T* w, T* y) {
+void fwd(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   const int64_t cg = s.C / s.groups, kg = s.K / s.groups;
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t k = 0; k < s.K; ++k) {
       const int64_t g = k / kg;
       for (int64_t p = 0; p < s.P; ++p)
         for (int64_t q = 0; q < s.Q; ++q) {
-          double acc = 0;
+          double acc = bias ? (double)bias[k] : 0.0;
           for (int64_t c = 0; c < cg; ++c)
             for (int64_t r = 0; r < s.R; ++r) {
               const int64_t ih = p * s.sh - s.ph + r * s.dh;
@@ -87,8 +87,8 @@ void bwd_weight(const Conv2dShape& s, const T* gy, const T* x, T* gw) {
 
 }  // namespace
 
-void conv2d_forward_ref(const Conv2dShape& s, const View& x, const View& w, const View& y) {
-  NR_DISPATCH_FLOAT(x.dtype, T, fwd<T>(s, x.ptr<T>(), w.ptr<T>(), y.ptr<T>()));
+void conv2d_forward_ref(const Conv2dShape& s, const View& x, const View& w, const View* bias, const View& y) {
+  NR_DISPATCH_FLOAT(x.dtype, T, fwd<T>(s, x.ptr<T>(), w.ptr<T>(), bias ? bias->ptr<T>() : nullptr, y.ptr<T>()));
 }
 void conv2d_backward_input_ref(const Conv2dShape& s, const View& gy, const View& w, const View& gx) {
   NR_DISPATCH_FLOAT(gy.dtype, T, bwd_input<T>(s, gy.ptr<T>(), w.ptr<T>(), gx.ptr<T>()));

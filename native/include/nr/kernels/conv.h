@@ -14,14 +14,14 @@ struct Conv2dShape {
   int64_t sh, sw, ph, pw, dh, dw, groups;
 };
 
-// y = conv(x, w) (no bias; the op adds it).
-void conv2d_forward(const Conv2dShape& s, const View& x, const View& w, const View& y);
+// y = conv(x, w) + bias (bias: K contiguous values, or nullptr for none).
+void conv2d_forward(const Conv2dShape& s, const View& x, const View& w, const View* bias, const View& y);
 // gx = d/dx (overwrites gx).
 void conv2d_backward_input(const Conv2dShape& s, const View& gy, const View& w, const View& gx);
 // gw = d/dw (overwrites gw).
 void conv2d_backward_weight(const Conv2dShape& s, const View& gy, const View& x, const View& gw);
 
-void conv2d_forward_ref(const Conv2dShape& s, const View& x, const View& w, const View& y);
+void conv2d_forward_ref(const Conv2dShape& s, const View& x, const View& w, const View* bias, const View& y);
 void conv2d_backward_input_ref(const Conv2dShape& s, const View& gy, const View& w, const View& gx);
 void conv2d_backward_weight_ref(const Conv2dShape& s, const View& gy, const View& x, const View& gw);
 
