@@ -6,6 +6,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'child_process';
 import * as nr from '../src/index';
 import { compiledIndex, removeCompiled } from './util/compiled';
+import { native } from '../src/backend/native';
 
 afterAll(() => removeCompiled());
 
@@ -200,5 +201,17 @@ describe('explicit lifetime returns hostBytesInUse() to baseline exactly', () =>
     expect(x.grad!.toFlatArray()[0]).toBeCloseTo(2 * Math.E, 12);
     [x, y, x.grad!].forEach((t) => t.dispose());
     expect(bytes()).toBe(base);
+  });
+});
+
+describe('releaseFreeMemory (native, used by tools/soak.js)', () => {
+  it('asks the C allocator to return free pages (glibc) and leaves tensors intact', () => {
+    const t = nr.arange(1000).float();
+    nr.ones([1 << 20]).dispose();                        // something freed to trim
+    const r = native().releaseFreeMemory();
+    expect(typeof r).toBe('boolean');
+    if (process.platform === 'linux' && (process.report?.getReport() as any)?.header?.glibcVersionRuntime) expect(r).toBe(true);
+    expect(t.sum().item()).toBe(499500);
+    t.dispose();
   });
 });

@@ -320,7 +320,8 @@ describe('worker_threads', () => {
 
   it('the thread pool is sized to the CPUs the process may use (affinity), NEURONA_NUM_THREADS overrides', () => {
     const probe = `console.log(require(${JSON.stringify(index)}).backend.cpuInfo().threads)`;
-    const pinned = spawnSync('taskset', ['-c', '0', process.execPath, '-e', probe], { encoding: 'utf8' });
+    const { NEURONA_NUM_THREADS: _, ...unset } = process.env;   // a value set for the whole run must not leak in
+    const pinned = spawnSync('taskset', ['-c', '0', process.execPath, '-e', probe], { encoding: 'utf8', env: unset });
     if (pinned.error) return;   // no taskset on this system
     expect(pinned.stdout.trim()).toBe('1');
     const env = { ...process.env, NEURONA_NUM_THREADS: '3' };

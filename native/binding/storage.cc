@@ -12,6 +12,9 @@
 // as Node's array-buffer allocator aligns it (malloc: 16 bytes); kernels use unaligned loads.
 #include "binding/binding.h"
 #include "runtime/alloc.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace nr {
 
@@ -69,5 +72,17 @@ NR_BINDING(externalBuffers) { return Napi::Boolean::New(info.Env(), false); }
 // Bytes in storages from alloc() not yet freed (dispose). Storages dropped without dispose() stay
 // counted (their memory is reclaimed by the GC all the same), like tfjs's memory().numBytes.
 NR_BINDING(hostBytesInUse) { return Napi::Number::New(info.Env(), (double)host_bytes_in_use()); }
+
+// releaseFreeMemory() -> true if the C allocator was asked to return its free pages to the OS
+// (glibc malloc_trim: freed blocks inside malloc arenas otherwise stay resident). Used by
+// tools/soak.js so that RSS measures memory in use rather than allocator retention.
+NR_BINDING(releaseFreeMemory) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+  return Napi::Boolean::New(info.Env(), true);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
 
 }  // namespace nr

@@ -139,9 +139,11 @@ let addon: NativeAddon | null = null;
 export function native(): NativeAddon {
   if (addon) return addon;
   const root = packageRoot();
+  // NEURONA_ADDON_PATH names a specific addon binary (e.g. the sanitizer build, build-asan/neurona.node)
+  const override = process.env.NEURONA_ADDON_PATH;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    addon = require('node-gyp-build')(root) as NativeAddon;
+    addon = (override ? require(path.resolve(override)) : require('node-gyp-build')(root)) as NativeAddon;
   } catch (err) {
     throw explainLoadFailure(err, probeRuntime(root));
   }
