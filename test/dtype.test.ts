@@ -688,3 +688,17 @@ describe('int64 beyond 2^53', () => {
     expect(asBig(indices)).toEqual([2n]);
   });
 });
+
+describe('integer overflow wraps (two\'s complement, as PyTorch) without undefined behaviour', () => {
+  it('int32 / int64 add, sub with alpha, mul, neg, abs at the limits', () => {
+    const i32 = nr.tensor([2147483647, -2147483648], { dtype: 'int32' });
+    expect(i32.add(1).toArray()).toEqual([-2147483648, -2147483647]);
+    expect(i32.sub(i32, { alpha: -17 } as any).toArray()).toEqual([Math.imul(18, 2147483647), Math.imul(18, -2147483648)]);   // x + 17x
+    expect(i32.mul(nr.tensor([2, -1], { dtype: 'int32' })).toArray()).toEqual([-2, -2147483648]);
+    expect(i32.neg().toArray()).toEqual([-2147483647, -2147483648]);
+    expect(i32.abs().toArray()).toEqual([2147483647, -2147483648]);
+    const i64 = nr.fromArray(new BigInt64Array([9223372036854775807n]), [1]);
+    expect(Array.from(i64.add(1).data() as BigInt64Array)).toEqual([-9223372036854775808n]);
+    expect(Array.from(i64.mul(2).data() as BigInt64Array)).toEqual([-2n]);
+  });
+});

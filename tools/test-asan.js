@@ -19,11 +19,14 @@ const root = path.join(__dirname, '..');
 const FILES = [
   'core', 'errors', 'dtype', 'indexing', 'scan', 'sort', 'softmax', 'loss', 'norm', 'conv',
   'attention', 'matmul', 'simd', 'optim', 'grad', 'nn', 'rnn', 'init', 'safetensors', 'checkpoint',
-  'workers', 'dataloader', 'transformer', 'train',
+  'workers', 'dataloader', 'transformer', 'train', 'copy', 'cache', 'anomaly',
+  'test/property/native_args.test.ts', 'test/property/invalid.test.ts', 'test/property/conv_pool.test.ts',
+  'test/property/indexing.test.ts', 'test/property/safetensors_fuzz.test.ts', 'test/property/idx_fuzz.test.ts',
 ];
 const CI_FILES = [
   'core', 'errors', 'dtype', 'indexing', 'scan', 'sort', 'softmax', 'loss', 'norm', 'conv',
-  'attention', 'matmul', 'simd', 'optim', 'safetensors', 'checkpoint', 'workers',
+  'attention', 'matmul', 'simd', 'optim', 'safetensors', 'checkpoint', 'workers', 'copy',
+  'test/property/native_args.test.ts', 'test/property/invalid.test.ts',
 ];
 // Files that run at the active level only (no fast-vs-ref comparisons): their second pass at 'ref'.
 // (train is left out: it has wall-clock assertions that the slow reference kernels under ASan miss.)

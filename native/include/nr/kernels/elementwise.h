@@ -51,6 +51,27 @@ bool unary_is_predicate(UnaryOp op);   // result is bool (isnan, isinf, isfinite
 
 template <typename T> constexpr bool is_fp = std::is_floating_point<T>::value;
 
+// Integer arithmetic wraps around like PyTorch's (two's complement); signed overflow in C++ is
+// undefined behaviour, so signed integers compute in their unsigned type. Floats are unchanged.
+template <typename T, bool = std::is_integral<T>::value && std::is_signed<T>::value> struct wrap_of { using type = T; };
+template <typename T> struct wrap_of<T, true> { using type = std::make_unsigned_t<T>; };
+template <typename T> using wrap_t = typename wrap_of<T>::type;
+template <typename T> inline T wadd(T x, T y) { return (T)((wrap_t<T>)x + (wrap_t<T>)y); }
+template <typename T> inline T wsub(T x, T y) { return (T)((wrap_t<T>)x - (wrap_t<T>)y); }
+template <typename T> inline T wmul(T x, T y) {
+  if constexpr (std::is_integral<T>::value && sizeof(T) < sizeof(int)) return (T)((unsigned)x * (unsigned)y);  // no int promotion UB
+  else return (T)((wrap_t<T>)x * (wrap_t<T>)y);
+}
+// A double scalar (alpha) in T: integers saturate instead of the undefined out-of-range conversion.
+template <typename T> inline T from_double(double v) {
+  if constexpr (std::is_integral<T>::value) {
+    if (!(v == v)) return 0;
+    if (v <= (double)std::numeric_limits<T>::min()) return std::numeric_limits<T>::min();
+    if (v >= (double)std::numeric_limits<T>::max()) return std::numeric_limits<T>::max();
+  }
+  return (T)v;
+}
+
 template <typename T> inline T sigmoid_s(T x) { return T(1) / (T(1) + std::exp(-x)); }
 template <typename T> inline T softplus_s(T x, double beta, double thr) {
   T bx = x * (T)beta;
@@ -63,11 +84,14 @@ template <typename T>
 inline T unary_scalar(UnaryOp op, T x, double a, double b) {
   using std::abs;
   switch (op) {
-    case UnaryOp::neg: return -x;
-    case UnaryOp::abs: if constexpr (std::is_unsigned<T>::value) return x; else return x < 0 ? -x : x;
+    case UnaryOp::neg: if constexpr (is_fp<T>) return -x; else return wsub(T(0), x);
+    case UnaryOp::abs:
+      if constexpr (std::is_unsigned<T>::value) return x;
+      else if constexpr (is_fp<T>) return x < 0 ? -x : x;
+      else return x < 0 ? wsub(T(0), x) : x;
     case UnaryOp::sign: return (T)((T(0) < x) - (x < T(0)));  // NaN -> 0, as torch.sign
     case UnaryOp::relu: if constexpr (is_fp<T>) { if (std::isnan(x)) return x; } return x > 0 ? x : T(0);
-    case UnaryOp::square: return x * x;
+    case UnaryOp::square: return wmul(x, x);
     case UnaryOp::logical_not: return (T)(x == T(0));
     case UnaryOp::clamp: {
       if constexpr (is_fp<T>) { if (std::isnan(x)) return x; }
@@ -158,9 +182,9 @@ template <typename T> inline T floor_div_s(T x, T y) {
 template <typename T>
 inline T binary_scalar(BinaryOp op, T x, T y, double a, double b) {
   switch (op) {
-    case BinaryOp::add: return a == 1.0 ? x + y : x + (T)a * y;
-    case BinaryOp::sub: return a == 1.0 ? x - y : x - (T)a * y;
-    case BinaryOp::mul: return x * y;
+    case BinaryOp::add: return a == 1.0 ? wadd(x, y) : wadd(x, wmul(from_double<T>(a), y));
+    case BinaryOp::sub: return a == 1.0 ? wsub(x, y) : wsub(x, wmul(from_double<T>(a), y));
+    case BinaryOp::mul: return wmul(x, y);
     case BinaryOp::div: if constexpr (is_fp<T>) return x / y; else return y == 0 ? 0 : floor_div_s(x, y);
     case BinaryOp::maximum: if constexpr (is_fp<T>) { if (std::isnan(x) || std::isnan(y)) return x + y; } return x > y ? x : y;
     case BinaryOp::minimum: if constexpr (is_fp<T>) { if (std::isnan(x) || std::isnan(y)) return x + y; } return x < y ? x : y;
