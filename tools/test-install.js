@@ -58,7 +58,9 @@ try {
   const packArgs = ['pack', '--json', '--pack-destination', tmp, ...(fresh ? ['--ignore-scripts'] : [])];
   const packed = JSON.parse(run('npm', packArgs, { cwd: root, stdoutOnly: true }).replace(/^[^[]*/s, ''))[0];
   const files = packed.files.map((f) => f.path);
-  const banned = files.filter((f) => /^(build|build-cuda|node_modules|test|bench|examples|data|\.gpu[^/]*|\.ci)\//.test(f) || /\.tgz$/.test(f));
+  // data/ ships only the Fashion-MNIST sample (nr.data.fashionMnist() loads it by default).
+  const banned = files.filter((f) => /^(build|build-cuda|build-asan|node_modules|test|bench|examples|\.gpu[^/]*|\.ci)\//.test(f) ||
+    (/^data\//.test(f) && !/^data\/fashion-mnist-sample\//.test(f)) || /\.tgz$/.test(f));
   if (banned.length) fail(`the tarball ships files it should not: ${banned.slice(0, 5).join(', ')}`);
   for (const f of [`prebuilds/${tuple}/neurona.glibc.node`, 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs']) {
     if (!files.includes(f)) fail(`the tarball lacks ${f}`);

@@ -27,6 +27,10 @@ const pkg = path.dirname(require.resolve('neurona/package.json'));
 const addons = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter((p) => p && p.endsWith('.node'));
 const mine = [...new Set(addons)].filter((p) => p.startsWith(pkg + path.sep));
 assert.deepStrictEqual(mine.map((p) => path.relative(pkg, p)), [`prebuilds/${process.platform}-${process.arch}/neurona.glibc.node`]);
+// The bundled Fashion-MNIST sample ships with the package and loads from it.
+const fm = nr.data.fashionMnist({ source: 'sample' });
+assert.ok(fm.root.startsWith(pkg + path.sep), `sample read from ${fm.root}, not the installed package`);
+assert.strictEqual(fm.images.shape[0], 4000);
 const cuda = nr.cuda.info();
 if (fs.existsSync(path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'libneurona_cuda.so'))) {
   assert.strictEqual(cuda.library, path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'libneurona_cuda.so'));
