@@ -145,3 +145,16 @@ describe('bugs found by the property suites', () => {
     });
   });
 });
+
+describe('randint over the whole int64 range (found by UBSan: high - low overflowed)', () => {
+  it('low = -2^63 draws values in [low, high) without signed overflow', () => {
+    nr.manualSeed(1);
+    const t = nr.randint(-(2 ** 63), 1, [1000]);
+    const v = Array.from(t.data() as BigInt64Array);
+    expect(v.every((x) => x < 1n)).toBe(true);
+    expect(v.some((x) => x < -(2n ** 62n))).toBe(true);        // spread over the range, not clamped
+    const s = Array.from(nr.randint(-5, 5, [2000]).data() as BigInt64Array);
+    expect(Math.min(...s.map(Number))).toBe(-5);
+    expect(Math.max(...s.map(Number))).toBe(4);
+  });
+});

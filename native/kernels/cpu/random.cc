@@ -64,14 +64,14 @@ void rand_normal(const View& dst, uint64_t seed, uint64_t offset, double mean, d
 }
 
 void rand_int(const View& dst, uint64_t seed, uint64_t offset, int64_t low, int64_t high) {
-  uint64_t range = (uint64_t)(high - low);
+  const uint64_t range = (uint64_t)high - (uint64_t)low;   // unsigned: [-2^63, 2^63) spans do not overflow
   for_each_elem(dst, [&](int64_t i) {
     U4 r = philox(offset + (uint64_t)i / 2, seed);
     int l = (int)(i & 1) * 2;
     uint64_t x = ((uint64_t)r.v[l] << 32) | r.v[l + 1];
     // Lemire's multiply-shift: bias < range / 2^64, negligible for any tensor-sized range.
     uint64_t v = (uint64_t)(((unsigned __int128)x * range) >> 64);
-    int64_t out = low + (int64_t)v;
+    const int64_t out = (int64_t)((uint64_t)low + v);
     switch (dst.dtype) {
       case DType::i64: dst.ptr<int64_t>()[i] = out; break;
       case DType::i32: dst.ptr<int32_t>()[i] = (int32_t)out; break;
