@@ -702,3 +702,15 @@ describe('integer overflow wraps (two\'s complement, as PyTorch) without undefin
     expect(Array.from(i64.mul(2).data() as BigInt64Array)).toEqual([-2n]);
   });
 });
+
+describe('integer pow / fmod / remainder at the limits (UBSan findings)', () => {
+  it('pow wraps, x % -1 is 0 for the minimum value', () => {
+    const big = nr.fromArray(new BigInt64Array([4294967296n, -9223372036854775808n]), [2]);
+    expect(Array.from(big.pow(2).data() as BigInt64Array)).toEqual([0n, 0n]);          // 2^64 and 2^126 wrap to 0
+    expect(Array.from(big.fmod(-1).data() as BigInt64Array)).toEqual([0n, 0n]);
+    expect(Array.from(big.remainder(-1).data() as BigInt64Array)).toEqual([0n, 0n]);
+    const i32 = nr.tensor([-2147483648, 7], { dtype: 'int32' });
+    expect(i32.fmod(-1).toArray()).toEqual([0, 0]);
+    expect(nr.tensor([3], { dtype: 'int32' }).pow(21).toArray()).toEqual([Number(BigInt.asIntN(32, 3n ** 21n))]);
+  });
+});

@@ -234,9 +234,20 @@ inline T binary_scalar(BinaryOp op, T x, T y, double a, double b) {
     }
   } else {
     switch (op) {
-      case BinaryOp::pow: { T r = 1, base = x; int64_t e = (int64_t)y; if (e < 0) return base == 1 ? 1 : 0; while (e) { if (e & 1) r *= base; base *= base; e >>= 1; } return r; }
-      case BinaryOp::fmod: return y == 0 ? 0 : x % y;
-      case BinaryOp::remainder: { if (y == 0) return 0; T r = x % y; return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r; }
+      case BinaryOp::pow: {   // wraps on overflow like torch's integer pow
+        T r = 1, base = x;
+        int64_t e = (int64_t)y;
+        if (e < 0) return base == 1 ? 1 : 0;
+        while (e) { if (e & 1) r = wmul(r, base); base = wmul(base, base); e >>= 1; }
+        return r;
+      }
+      // x % -1 is 0; computing it overflows (UB) for x = min.
+      case BinaryOp::fmod: return y == 0 ? 0 : (std::is_signed<T>::value && y == T(-1)) ? 0 : x % y;
+      case BinaryOp::remainder: {
+        if (y == 0 || (std::is_signed<T>::value && y == T(-1))) return 0;
+        T r = x % y;
+        return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
+      }
       default: return x;
     }
   }
