@@ -714,3 +714,10 @@ describe('integer pow / fmod / remainder at the limits (UBSan findings)', () => 
     expect(nr.tensor([3], { dtype: 'int32' }).pow(21).toArray()).toEqual([Number(BigInt.asIntN(32, 3n ** 21n))]);
   });
 });
+
+describe('integer sum overflow wraps (UBSan finding in the reference reduction)', () => {
+  it('int64 sum of two large values wraps like torch', () => {
+    const t = nr.fromArray(new BigInt64Array([9223372036854775807n, 9223372036854775800n]), [2]);
+    expect(Array.from(t.sum().data() as BigInt64Array)).toEqual([BigInt.asIntN(64, 9223372036854775807n + 9223372036854775800n)]);
+  });
+});

@@ -54,7 +54,7 @@ void reduce_one(ReduceOp op, const View& out, int64_t oidx, const View& inner, c
     case ReduceOp::sum: case ReduceOp::mean: {
       if constexpr (std::is_integral<T>::value) {
         int64_t s = 0;
-        for (int64_t k = 0; k < n; ++k, it.next()) s += (int64_t)at();
+        for (int64_t k = 0; k < n; ++k, it.next()) s = (int64_t)((uint64_t)s + (uint64_t)(int64_t)at());   // wraps, no UB
         if (out.dtype == DType::i64) { out.ptr<int64_t>()[oidx] = s; return; }
         store_out<T>(out, oidx, (double)s / (op == ReduceOp::mean ? (double)n : 1.0));
         return;
