@@ -3,8 +3,7 @@
 // names the first op that produced a non-finite value (with the stack of the forward call). Off by
 // default; when off the only cost is one boolean test per op.
 import type { Tensor } from './tensor';
-import { native } from './backend/native';
-import { args } from './backend/args';
+import { sumPow } from './ops/sumpow';
 
 let enabled = false;
 /** >0 while a backward rule runs: its internal ops are judged by the backward check, not the forward one. */
@@ -44,14 +43,7 @@ const FLOATS = new Set(['float32', 'float64', 'float16', 'bfloat16']);
  */
 export function hasNonFinite(t: Tensor): boolean {
   if (!FLOATS.has(t.dtype) || t.numel() === 0 || t.isDisposed) return false;
-  let v = t;
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') v = t.to('float32');
-  try {
-    args().view(v).num(1);
-    return !Number.isFinite(native().sumPow(v.storage.buf) as number);
-  } finally {
-    if (v !== t) v.dispose();
-  }
+  return !Number.isFinite(sumPow(t, 1));
 }
 
 function describe(ts: readonly Tensor[]): string {

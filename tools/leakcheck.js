@@ -78,13 +78,10 @@ function child(index, steps) {
   nr.manualSeed(0);
   const log = (s) => console.log(`leakcheck child: ${s}`);
 
-  // MLP 784-128-10, batch 64, Adam
-  {
-    const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
-    const opt = new nr.optim.Adam(model.parameters(), { lr: 1e-3 });
-    const x = nr.randn([64, 784]), y = nr.randint(0, 10, [64]);
+  // n cross-entropy steps of model on one batch, each inside tidy(); returns the last loss.
+  const trainSteps = (model, opt, x, y, n) => {
     let last = 0;
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < n; i++) {
       last = nr.tidy(() => {
         opt.zeroGrad();
         const loss = nn.functional.crossEntropy(model.forward(x), y);
@@ -93,6 +90,15 @@ function child(index, steps) {
         return loss.item();
       });
     }
+    return last;
+  };
+
+  // MLP 784-128-10, batch 64, Adam
+  {
+    const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+    const opt = new nr.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const x = nr.randn([64, 784]), y = nr.randint(0, 10, [64]);
+    const last = trainSteps(model, opt, x, y, steps);
     log(`mlp ${steps} steps, loss ${last.toFixed(4)}`);
     opt.zeroGrad({ setToNone: true });
     dispose(model, opt, [x, y]);
@@ -107,16 +113,7 @@ function child(index, steps) {
     const opt = new nr.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
     const x = nr.randn([16, 1, 28, 28]), y = nr.randint(0, 10, [16]);
     const n = Math.max(1, Math.round(steps / 3));
-    let last = 0;
-    for (let i = 0; i < n; i++) {
-      last = nr.tidy(() => {
-        opt.zeroGrad();
-        const loss = nn.functional.crossEntropy(model.forward(x), y);
-        loss.backward();
-        opt.step();
-        return loss.item();
-      });
-    }
+    const last = trainSteps(model, opt, x, y, n);
     model.eval();
     const acc = nr.tidy(() => model.forward(x).argmax(1).eq(y).float().mean().item());
     log(`cnn ${n} steps, loss ${last.toFixed(4)}, train acc ${acc.toFixed(3)}`);

@@ -1,15 +1,15 @@
-// Transpiles src/**/*.ts to plain CommonJS (TypeScript's transpileModule, no type check) into
-// build/tools-js-<pid>/ for the tool scripts that run the library outside vitest (leakcheck, soak),
-// so they always run the current sources without a dist/ build. Removed again at process exit.
-// `transpileSrc()` returns the path of the compiled index.js.
+// Transpiles src/**/*.ts to plain CommonJS (TypeScript's transpileModule, no type check) for code
+// that runs the library outside vitest without a dist/ build: the tool scripts (leakcheck, soak)
+// and the tests that need real JS files (test/util/compiled.ts, for workers and child processes).
+//   transpileInto(out) -> path of out/index.js
+//   transpileSrc()     -> the same into build/tools-js-<pid>/, removed again at process exit
 const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
 
-function transpileSrc() {
+function transpileInto(out) {
   const ts = require('typescript');
-  const out = path.join(root, 'build', `tools-js-${process.pid}`);
   const walk = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
@@ -25,8 +25,13 @@ function transpileSrc() {
     }
   };
   walk(path.join(root, 'src'));
-  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   return path.join(out, 'index.js');
 }
 
-module.exports = { transpileSrc };
+function transpileSrc() {
+  const out = path.join(root, 'build', `tools-js-${process.pid}`);
+  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
+  return transpileInto(out);
+}
+
+module.exports = { transpileInto, transpileSrc };

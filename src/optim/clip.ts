@@ -1,7 +1,6 @@
 // Gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_): in place on each
 // parameter's .grad, outside autograd. Norms are summed natively in double precision.
-import { native } from '../backend/native';
-import { args } from '../backend/args';
+import { sumPow } from '../ops/sumpow';
 import { Tensor, isTensor } from '../tensor';
 import { noGrad } from '../autograd';
 
@@ -17,15 +16,6 @@ function gradsOf(params: Tensor | Iterable<Tensor>, op: string): Tensor[] {
   return grads;
 }
 
-/** sum(|g|^p) (or max|g| for p = inf) of one gradient, in double. */
-function gradPow(g: Tensor, p: number): number {
-  let t = g;
-  if (g.dtype !== 'float32' && g.dtype !== 'float64') t = g.to('float32');
-  args().view(t).num(p);
-  const r = native().sumPow(t.storage.buf) as number;
-  if (t !== g) t.dispose();
-  return r;
-}
 
 export interface ClipGradNormOptions {
   /** Order of the norm: any p > 0, or Infinity (default 2). */
@@ -50,12 +40,12 @@ export function clipGradNorm_(params: Tensor | Iterable<Tensor>, maxNorm: number
   if (p === Infinity) {
     total = 0;
     for (const g of grads) {
-      const m = gradPow(g, Infinity);
+      const m = sumPow(g, Infinity);
       total = Number.isNaN(m) || m > total ? m : total;
     }
   } else {
     let s = 0;
-    for (const g of grads) s += gradPow(g, p);
+    for (const g of grads) s += sumPow(g, p);
     total = p === 2 ? Math.sqrt(s) : p === 1 ? s : s ** (1 / p);
   }
   if (o.errorIfNonfinite && !Number.isFinite(total)) {
