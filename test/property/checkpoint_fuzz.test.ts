@@ -13,7 +13,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import * as nr from '../../src/index';
 import { io } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-ckpt-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('checkpoint_fuzz'); });
@@ -115,7 +115,7 @@ describe('re-signed hostile checkpoints', { timeout: TIMEOUT }, () => {
         expect(ts.length).toBe(tensors.length);
         for (const t of ts) t.dispose();
       }
-    }), { numRuns: Math.round(300 * RUN_SCALE) });
+    }), fcRuns(300));
     caseCounts().set('ckptState', tried);
     expect(accepted).toBeGreaterThan(0);
     expect(nr.backend.hostBytesInUse()).toBe(before);
@@ -149,10 +149,18 @@ describe('re-signed hostile checkpoints', { timeout: TIMEOUT }, () => {
       if (resign(buf)) resigned++;
       const r = tryLoad(buf);
       if (r.ok) { accepted++; for (const t of tensorsIn(r.v)) t.dispose(); }
-    }), { numRuns: Math.round(300 * RUN_SCALE) });
+    }), fcRuns(300));
     caseCounts().set('ckptBytes', tried);
     expect(resigned).toBeGreaterThan(tried / 4);
-    expect(accepted).toBeGreaterThan(0);       // flips inside tensor data are legitimate once re-signed
+    // a flip inside tensor data is legitimate once re-signed (whether random mutations hit the data
+    // region depends on the seed, so this is checked on a fixed case and counted only as information)
+    caseCounts().set('ckptBytesAccepted', accepted);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] ^= 0x10;
+    expect(resign(flipped)).toBe(true);
+    const r = tryLoad(flipped);
+    expect(r.ok).toBe(true);
+    if (r.ok) for (const t of tensorsIn(r.v)) t.dispose();
     expect(nr.backend.hostBytesInUse()).toBe(before);
   });
 

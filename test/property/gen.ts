@@ -19,6 +19,11 @@ export const RUN_SCALE = Math.max(0.01, Number(process.env.NEURONA_FUZZ_RUNS ?? 
 const SEED_ENV = process.env.NEURONA_FUZZ_SEED ?? '20261123';
 const SEED = SEED_ENV === 'random' ? undefined : Number(SEED_ENV);
 
+/** fast-check parameters for `n * NEURONA_FUZZ_RUNS` cases under the run's seed (fixed unless NEURONA_FUZZ_SEED=random). */
+export function fcRuns(n: number): { numRuns: number; seed?: number } {
+  return { numRuns: Math.max(1, Math.round(n * RUN_SCALE)), ...(SEED !== undefined ? { seed: SEED } : {}) };
+}
+
 const counts = new Map<string, number>();
 /** Cases tried per property name, for the summary printed by reportCounts(). */
 export function caseCounts(): Map<string, number> { return counts; }
@@ -28,11 +33,10 @@ export function caseCounts(): Map<string, number> { return counts; }
  * shrunk and reported with its seed and path). Each case runs inside nr.tidy, so tensors are freed.
  */
 export function prop<T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void, numRuns: number): void {
-  const runs = Math.max(1, Math.round(numRuns * RUN_SCALE));
   fc.assert(fc.property(arb, (v) => {
     counts.set(name, (counts.get(name) ?? 0) + 1);
     nr.tidy(() => { predicate(v); });
-  }), { numRuns: runs, ...(SEED !== undefined ? { seed: SEED } : {}) });
+  }), fcRuns(numRuns));
 }
 
 /** Prints the cases tried per property when NEURONA_FUZZ_RUNS is set (a long run's report). */

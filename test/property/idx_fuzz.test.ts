@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as nr from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-idx-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('idx_fuzz'); });
@@ -76,7 +76,7 @@ describe('IDX reader on hostile input', { timeout: TIMEOUT }, () => {
       const got = t!.toFlatArray();
       for (let i = 0; i < n; i++) expect(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])) || (code === 0x0d && Math.fround(want[i]) === got[i])).toBe(true);
       t!.dispose();
-    }), { numRuns: Math.round(150 * RUN_SCALE) });
+    }), fcRuns(150));
     caseCounts().set('idxValid', tried);
   });
 
@@ -120,7 +120,7 @@ describe('IDX reader on hostile input', { timeout: TIMEOUT }, () => {
         expect(t.toFlatArray().length).toBe(t.numel());
         t.dispose();
       }
-    }), { numRuns: Math.round(600 * RUN_SCALE) });
+    }), fcRuns(600));
     caseCounts().set('idxMutated', tried);
     expect(accepted).toBeGreaterThan(0);
     expect(nr.backend.hostBytesInUse()).toBe(before);

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import fc from 'fast-check';
 import * as nr from '../../src/index';
 import type { Tensor } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, values, BEST, ALL, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, values, BEST, ALL, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('invalid'); });
 
@@ -203,7 +203,7 @@ describe('bad arguments to every op', { timeout: TIMEOUT }, () => {
         nr.backend.setKernelLevel(prev as any);
       }
       if (Date.now() - t0 > 20000) failures.set(`${name}: slow (${Date.now() - t0} ms)`, desc);
-    }), { numRuns: Math.round(8000 * RUN_SCALE) });
+    }), fcRuns(8000));
     caseCounts().set('invalidArgs', tried);
     if (process.env.NEURONA_FUZZ_RUNS) console.log(`[fuzz] invalid: ${tried} calls, ${threw} threw, ${returned} returned, ${failures.size} distinct unclear errors`);
     expect([...failures].map(([k, d]) => `${k}\n    e.g. ${d}`).join('\n')).toBe('');

@@ -6,7 +6,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { parseJsonStrict, JsonSyntaxError } from '../../src/io/json';
-import { RUN_SCALE, caseCounts, reportCounts, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, TIMEOUT } from './gen';
 
 afterAll(() => reportCounts('json_fuzz'));
 
@@ -23,7 +23,7 @@ describe('strict JSON parser vs JSON.parse', { timeout: TIMEOUT }, () => {
       tried++;
       const text = JSON.stringify(v);
       expect(plain(parseJsonStrict(text, 64))).toEqual(JSON.parse(text));
-    }), { numRuns: Math.round(500 * RUN_SCALE) });
+    }), fcRuns(500));
     caseCounts().set('jsonRoundTrip', tried);
   });
 
@@ -55,7 +55,7 @@ describe('strict JSON parser vs JSON.parse', { timeout: TIMEOUT }, () => {
         both++;
         expect(plain(got)).toEqual(want);
       }
-    }), { numRuns: Math.round(1500 * RUN_SCALE) });
+    }), fcRuns(1500));
     caseCounts().set('jsonMutated', tried);
     expect(both).toBeGreaterThan(0);
   });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import * as fs from 'fs';
 import * as nr from '../../src/index';
 import { native } from '../../src/backend/native';
-import { RUN_SCALE, caseCounts, reportCounts, BEST, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, BEST, TIMEOUT } from './gen';
 
 afterAll(() => { nr.backend.setKernelLevel(BEST as any); reportCounts('native_args'); });
 
@@ -118,7 +118,7 @@ describe('native bindings under mutated argument blocks', { timeout: TIMEOUT }, 
       } finally {
         nr.backend.setKernelLevel(prev as any);
       }
-    }), { numRuns: Math.round(8000 * RUN_SCALE) });
+    }), fcRuns(8000));
     caseCounts().set('nativeArgs', tried);
     if (process.env.NEURONA_FUZZ_RUNS) console.log(`[fuzz] native_args: ${tried} mutated calls over ${fns.size} bindings, ${threw} threw`);
     expect(bad.slice(0, 20)).toEqual([]);

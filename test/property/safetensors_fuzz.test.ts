@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as nr from '../../src/index';
 import { io } from '../../src/index';
-import { RUN_SCALE, caseCounts, reportCounts, values, TIMEOUT } from './gen';
+import { fcRuns, caseCounts, reportCounts, values, TIMEOUT } from './gen';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-st-fuzz-'));
 afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); reportCounts('safetensors_fuzz'); });
@@ -120,7 +120,7 @@ describe('safetensors reader on hostile input', { timeout: TIMEOUT }, () => {
     fc.assert(fc.property(headerArb, (h) => {
       tried++;
       if (check(build(h), tried % 5 === 0) >= 0) accepted++;
-    }), { numRuns: Math.round(500 * RUN_SCALE) });
+    }), fcRuns(500));
     caseCounts().set('stHeaders', tried);
     expect(accepted).toBeGreaterThan(tried / 100);   // most generated headers have some hostile field
     expect(process.resourceUsage().maxRSS - peak).toBeLessThan(256 * 1024);   // KiB
@@ -164,9 +164,16 @@ describe('safetensors reader on hostile input', { timeout: TIMEOUT }, () => {
         }
       }
       if (check(buf, tried % 5 === 0) >= 0) accepted++;
-    }), { numRuns: Math.round(600 * RUN_SCALE) });
+    }), fcRuns(600));
     caseCounts().set('stBytes', tried);
-    expect(accepted).toBeGreaterThan(0);
+    caseCounts().set('stBytesAccepted', accepted);
+    // a flip inside tensor data leaves a valid file (random mutations hit the data region or not
+    // depending on the seed, so acceptance is checked on fixed cases, for each real file with data)
+    for (const g of goods.slice(0, 2)) {
+      const flipped = Buffer.from(g);
+      flipped[flipped.length - 1] ^= 0x01;
+      expect(check(flipped, true)).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('large hostile headers parse or fail in linear time (deep nesting, long strings, many keys, long numbers)', () => {
