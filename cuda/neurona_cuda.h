@@ -44,7 +44,7 @@ typedef enum {
   NRC_ERR_DEVICE_ASSERT = 9    /* a kernel flagged bad input (reported by nrc_sync) */
 } nrc_status;
 
-typedef enum { NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2 } nrc_dtype;
+typedef enum { NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2, NRC_F64 = 3, NRC_I32 = 4, NRC_I64 = 5, NRC_U8 = 6, NRC_BOOL = 7 } nrc_dtype;
 
 typedef struct {
   char name[256];
@@ -78,7 +78,7 @@ NRC_API nrc_status nrc_memcpy_d2d(void* dst, const void* src, size_t bytes); /* 
 NRC_API nrc_status nrc_sync(void);
 
 /* ---- elementwise (contiguous, n elements) ---- */
-typedef enum { NRC_ADD = 0, NRC_SUB = 1, NRC_MUL = 2, NRC_DIV = 3 } nrc_binary_op;
+typedef enum { NRC_ADD = 0, NRC_SUB = 1, NRC_MUL = 2, NRC_DIV = 3, NRC_MAXIMUM = 4, NRC_MINIMUM = 5, NRC_POW = 6 } nrc_binary_op;
 typedef enum {
   NRC_RELU = 0, NRC_GELU_TANH = 1, NRC_SILU = 2, NRC_EXP = 3, NRC_NEG = 4, NRC_TANH = 5, NRC_SIGMOID = 6
 } nrc_unary_op;
@@ -150,6 +150,10 @@ NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides s
                                       const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
                                       int B, int H, int Nq, int Nk, int D, float scale, int causal);
 
+#define NRC_MAX_DIMS 12
+typedef struct { int32_t ndim; int64_t offset; int64_t shape[NRC_MAX_DIMS]; int64_t strides[NRC_MAX_DIMS]; } nrc_view;
+NRC_API nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_view* dv, nrc_dtype src_dt, const void* src, const nrc_view* sv);
+NRC_API nrc_status nrc_binary_strided(nrc_binary_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
 #ifdef __cplusplus
 }
 #endif

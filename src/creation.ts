@@ -3,18 +3,30 @@ import { native } from './backend/native';
 import { args } from './backend/args';
 import { DType, checkDtype, defaultFloat, isFloat, isInt, TypedArray } from './dtype';
 import { Tensor, Shape, NestedArray, checkShape, fmtShape } from './tensor';
+import type { Device } from './storage';
 import { nextCounters } from './random';
 import { fmtValue } from './format';
 
 export interface CreateOptions { dtype?: DType; requiresGrad?: boolean; device?: 'cpu' | 'cuda'; }
 
 function finish(t: Tensor, o: CreateOptions | undefined, op: string): Tensor {
-  if (o?.device && o.device !== 'cpu') { t.dispose(); t.to(o.device); }
+  if (o?.device !== undefined && o.device !== t.device) {
+    const moved = t.to({ device: o.device });
+    t.dispose();
+    t = moved;
+  }
   if (o?.requiresGrad) {
     if (!isFloat(t.dtype)) { t.dispose(); throw new TypeError(`${op}: only floating-point tensors can require gradients (got ${t.dtype})`); }
     t.requiresGrad = true;
   }
   return t;
+}
+
+/** The device of a creation option ('cpu' when absent); unknown names are a TypeError naming op. */
+function deviceOf(o: CreateOptions | undefined, op: string): Device {
+  const d = o?.device ?? 'cpu';
+  if (d !== 'cpu' && d !== 'cuda') throw new TypeError(`${op}: unknown device ${fmtValue(d)} (expected 'cpu' or 'cuda')`);
+  return d;
 }
 
 function dtypeOf(o: CreateOptions | undefined, fallback: DType, op: string): DType {
@@ -141,17 +153,17 @@ function shapeArg(shape: Shape | number, op: string): number[] {
 }
 
 export function empty(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty'), false, 'empty'), o, 'empty');
+  return finish(Tensor.empty(shapeArg(shape, 'empty'), dtypeOf(o, defaultFloat(), 'empty'), false, 'empty', deviceOf(o, 'empty')), o, 'empty');
 }
 export function zeros(shape: Shape | number, o?: CreateOptions): Tensor {
-  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true, 'zeros'), o, 'zeros');
+  return finish(Tensor.empty(shapeArg(shape, 'zeros'), dtypeOf(o, defaultFloat(), 'zeros'), true, 'zeros', deviceOf(o, 'zeros')), o, 'zeros');
 }
 function filled(shape: Shape | number, value: number | boolean, o: CreateOptions | undefined, op: string): Tensor {
   const fallback: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : defaultFloat();
   const dt = dtypeOf(o, o?.dtype ?? fallback, op);
   if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError(`${op}: fill value must be a number or boolean, got ${typeof value}`);
   if (typeof value === 'number') checkIntValue(value, dt, op);
-  const t = Tensor.empty(shapeArg(shape, op), dt, false, op);
+  const t = Tensor.empty(shapeArg(shape, op), dt, false, op, deviceOf(o, op));
   return finish(t.fill_(value), o, op);
 }
 export function ones(shape: Shape | number, o?: CreateOptions): Tensor {
@@ -163,10 +175,10 @@ function likeOf(t: Tensor, op: string): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a tensor, got ${t === null ? 'null' : typeof t}`);
   return t._check(op);
 }
-export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'zerosLike'); return zeros(t.shape, { dtype: t.dtype, ...o }); }
-export function onesLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'onesLike'); return ones(t.shape, { dtype: t.dtype, ...o }); }
-export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'emptyLike'); return empty(t.shape, { dtype: t.dtype, ...o }); }
-export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { likeOf(t, 'fullLike'); return full(t.shape, value, { dtype: t.dtype, ...o }); }
+export function zerosLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'zerosLike'); return zeros(t.shape, { dtype: t.dtype, device: t.device, ...o }); }
+export function onesLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'onesLike'); return ones(t.shape, { dtype: t.dtype, device: t.device, ...o }); }
+export function emptyLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'emptyLike'); return empty(t.shape, { dtype: t.dtype, device: t.device, ...o }); }
+export function fullLike(t: Tensor, value: number | boolean, o?: CreateOptions): Tensor { likeOf(t, 'fullLike'); return full(t.shape, value, { dtype: t.dtype, device: t.device, ...o }); }
 
 /** torch.arange(end) / arange(start, end, step?) */
 export function arange(a: number, b?: number, step = 1, o?: CreateOptions): Tensor {
@@ -242,13 +254,13 @@ export function randint(low: number, high: number, shape: Shape | number, o?: Cr
   return random(shape, 2, low, high, d, o, 'randint');
 }
 /** Uniform [0, 1) with t's shape and dtype (torch.rand_like); t must be floating-point unless o.dtype says otherwise. */
-export function randLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randLike'); return rand(t.shape, { dtype: t.dtype, ...o }); }
+export function randLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randLike'); return rand(t.shape, { dtype: t.dtype, device: t.device, ...o }); }
 /** Standard normal with t's shape and dtype (torch.randn_like). */
-export function randnLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randnLike'); return randn(t.shape, { dtype: t.dtype, ...o }); }
+export function randnLike(t: Tensor, o?: CreateOptions): Tensor { likeOf(t, 'randnLike'); return randn(t.shape, { dtype: t.dtype, device: t.device, ...o }); }
 /** Integers uniform in [low, high) with t's shape and dtype (torch.randint_like). */
 export function randintLike(t: Tensor, low: number, high: number, o?: CreateOptions): Tensor {
   likeOf(t, 'randintLike');
-  return randint(low, high, t.shape, { dtype: t.dtype, ...o });
+  return randint(low, high, t.shape, { dtype: t.dtype, device: t.device, ...o });
 }
 /** A random permutation of 0..n-1 (int64). */
 export function randperm(n: number, o?: CreateOptions): Tensor {

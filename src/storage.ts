@@ -54,12 +54,38 @@ export function setCacheLimit(bytes: number): void {
 /** The buffer cache's byte limit. */
 export function cacheLimit(): number { return poolLimit; }
 
+// CUDA storages dropped without dispose() give their device memory back when the GC collects them.
+const deviceFinalizer = new FinalizationRegistry<number>((ptr) => {
+  try { native().cudaFree(ptr); } catch { /* the library is gone at exit: nothing to free */ }
+});
+const NO_HOST_MEMORY = new ArrayBuffer(0);
+
 export class Storage {
   /** Tensors (and autograd-saved aliases) that still use this storage. */
   refs = 0;
   /** Bumped by every in-place write (fill_, copy_, op_): autograd checks saved tensors against it. */
   version = 0;
+  /** Device address handle (cuda storages; 0 for host memory and once freed). */
+  ptr = 0;
   constructor(readonly buf: ArrayBuffer, readonly nbytes: number, readonly device: Device, readonly external = false) {}
+
+  /**
+   * nbytes of device memory from the CUDA caching allocator (contents unspecified). Host kernels must
+   * never see it: `buf` of a device storage throws, naming what to do instead.
+   */
+  static allocCuda(nbytes: number): Storage {
+    const ptr = native().cudaAlloc(nbytes) as number;
+    const st = new Storage(NO_HOST_MEMORY, nbytes, 'cuda');
+    st.ptr = ptr;
+    Object.defineProperty(st, 'buf', {
+      get(): never {
+        throw new Error('neurona: this operation has no CUDA implementation yet and got a cuda tensor; ' +
+          'move its inputs to the CPU with .to(\'cpu\') (nr.cuda.supportedOps() lists what runs on cuda)');
+      },
+    });
+    deviceFinalizer.register(st, ptr, st);
+    return st;
+  }
 
   /** A storage of nbytes, zero-filled when `zero` (otherwise its content is unspecified). */
   static alloc(nbytes: number, zero = false): Storage {
@@ -74,12 +100,18 @@ export class Storage {
   }
 
   /** True once the memory was freed (dispose of the last view). */
-  get freed(): boolean { return this.buf.byteLength === 0 && this.nbytes > 0; }
+  get freed(): boolean {
+    return this.device === 'cpu' ? this.buf.byteLength === 0 && this.nbytes > 0 : this.ptr === 0;
+  }
 
   retain(): void { this.refs++; }
 
   release(): void {
     if (--this.refs !== 0) return;
+    if (this.device !== 'cpu') {
+      if (this.ptr) { deviceFinalizer.unregister(this); native().cudaFree(this.ptr); this.ptr = 0; }
+      return;
+    }
     const n = this.nbytes;
     if (!this.external && n >= POOL_MIN_BYTES && pooledBytes + n <= poolLimit && this.buf.byteLength === n) {
       // Move the memory into a fresh ArrayBuffer (no copy) and detach the user-visible one.

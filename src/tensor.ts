@@ -7,6 +7,7 @@ import { Device, Storage } from './storage';
 import { GradNode, BackwardOptions, runBackward, isGradEnabled } from './autograd';
 import { track } from './scope';
 import { fmtValue } from './format';
+import { emptyCuda, cudaFill, cudaClone, cudaCopyInto, toCuda, toHost, downloadAsync, requireCuda } from './cuda/memory';
 
 export type Shape = readonly number[];
 export type NestedArray = number | boolean | NestedArray[];
@@ -77,7 +78,12 @@ export class Tensor {
   }
 
   /** A new contiguous tensor (uninitialised unless zero); allocation errors name `op` and the shape. */
-  static empty(shape: Shape, dtype: DType, zero = false, op = 'empty'): Tensor {
+  static empty(shape: Shape, dtype: DType, zero = false, op = 'empty', device: Device = 'cpu'): Tensor {
+    if (device !== 'cpu') {
+      const t = emptyCuda(shape, dtype, op);
+      if (zero) cudaFill(t, 0);
+      return t;
+    }
     const bytes = numelOf(shape) * ITEMSIZE[dtype];
     let st: Storage;
     try {
@@ -145,6 +151,12 @@ export class Tensor {
    */
   data(): TypedArray {
     this._check('data');
+    if (this.device !== 'cpu') {
+      // a readback: waits for the GPU work queued so far, returns a host copy
+      const host = toHost(this, this.dtype);
+      host._kept = true;
+      return host.data();
+    }
     const src = this.isContiguous() ? this : this.contiguous();
     // A copy made for a strided view is not disposed: the returned array owns it until GC. It must
     // also survive an enclosing tidy(), which would otherwise detach the array under the caller.
@@ -153,6 +165,19 @@ export class Tensor {
     // an empty view may start past the end of its storage (zeros([0, 2]).slice(1, 1)): no memory to view
     if (this.numel() === 0) return new A(new ArrayBuffer(0), 0, 0);
     return new A(src.storage.buf, src.offset * A.BYTES_PER_ELEMENT, this.numel());
+  }
+
+  /**
+   * The elements like data(), without blocking the event loop: a cuda tensor is copied to the host on
+   * a worker thread once the GPU work queued before this call is done (later ops do not change what is
+   * read). A CPU tensor resolves at once with a copy.
+   */
+  async dataAsync(): Promise<TypedArray> {
+    this._check('dataAsync');
+    const A = ARRAY_TYPE[this.dtype];
+    if (this.device === 'cpu') return this.data().slice();
+    const bytes = await downloadAsync(this);
+    return new A(bytes, 0, this.numel());
   }
 
   /** Elements as plain JS numbers in row-major order (a copy; float16/bfloat16 decoded). */
@@ -223,6 +248,7 @@ export class Tensor {
     this._check('copy_'); src._check('copy_');
     checkWritable(this, 'copy_');
     const strides = broadcastStridesTo(src, this.shape, 'copy_');
+    if (this.device !== 'cpu' || src.device !== 'cpu') return this._copyAcrossDevices(src, strides);
     // a source sharing memory with the destination (x.copy_(x.t())) is read from a snapshot
     const s = sharesMemory(this, src) ? Tensor.empty(src.shape, src.dtype, false, 'copy_').copy_(src) : src;
     args().view(this).view(s, this.shape, s === src ? strides : broadcastStridesTo(s, this.shape, 'copy_'));
@@ -232,20 +258,39 @@ export class Tensor {
     return this;
   }
 
+  /** copy_ where either side is on cuda: moves src to this tensor's device, then one device or host copy. */
+  _copyAcrossDevices(src: Tensor, strides: readonly number[]): this {
+    if (this.device === src.device) {
+      const s = sharesMemory(this, src) ? cudaClone(src, src.dtype) : src;
+      try { cudaCopyInto(this, s, s === src ? strides : broadcastStridesTo(s, this.shape, 'copy_')); } finally { if (s !== src) s.dispose(); }
+    } else {
+      const moved = this.device === 'cpu' ? toHost(src, src.dtype) : toCuda(src, src.dtype);
+      try { this.copy_(moved); } finally { moved.dispose(); }
+    }
+    this.storage.version++;
+    return this;
+  }
+
   /** Converts to a dtype and/or device. Returns this tensor if nothing changes. */
   to(target: DType | Device | { dtype?: DType; device?: Device }): Tensor {
     if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
       throw new TypeError(`to: expected a dtype, a device or { dtype, device }, got ${target === null ? 'null' : typeof target}`);
     }
     const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target } : { dtype: target }) : target;
-    if (o.device && o.device !== 'cpu') {
-      throw new Error(`to: device '${o.device}' is not available (this build runs on the CPU; CUDA support loads only where a driver and libneurona_cuda are present)`);
+    if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'cuda') {
+      throw new TypeError(`to: unknown device ${fmtValue(o.device)} (expected 'cpu' or 'cuda')`);
     }
     this._check('to');
     const dtype = o.dtype ? checkDtype(o.dtype, 'to') : this.dtype;
+    const device = o.device ?? this.device;
+    if (device !== this.device) return moveTo(this, device, dtype);
     if (dtype === this.dtype) return this;
     return castTo(this, dtype);
   }
+  /** This tensor on the GPU (a copy; differentiable). Throws a clear error when CUDA is unavailable. */
+  cuda(): Tensor { return this.to('cuda'); }
+  /** This tensor in host memory (a copy for a cuda tensor, this tensor otherwise; differentiable). */
+  cpu(): Tensor { return this.to('cpu'); }
   float(): Tensor { return this.to('float32'); }
   double(): Tensor { return this.to('float64'); }
   half(): Tensor { return this.to('float16'); }
@@ -315,7 +360,7 @@ export class Tensor {
     let g = grad;
     if (!g) {
       if (this.numel() !== 1) throw new Error(`backward: grad can be implicitly created only for scalar outputs (got shape ${fmtShape(this.shape)})`);
-      g = Tensor.empty(this.shape, this.dtype);
+      g = Tensor.empty(this.shape, this.dtype, false, 'backward', this.device);
       g.fill_(1);
     } else if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
       throw new Error(`backward: gradient of shape ${fmtShape(g.shape)} does not match tensor of shape ${fmtShape(this.shape)}`);
@@ -327,6 +372,7 @@ export class Tensor {
   fill_(value: number | boolean): this {
     this._check('fill_');
     if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_: value must be a number or boolean, got ${fmtValue(value)}`);
+    if (this.device !== 'cpu') { checkWritable(this, 'fill_'); cudaFill(this, Number(value)); this.storage.version++; return this; }
     args().view(this).num(Number(value));
     native().fill(this.storage.buf);
     this.storage.version++;
@@ -336,7 +382,7 @@ export class Tensor {
   /** A contiguous copy (differentiable). */
   clone(): Tensor {
     this._check('clone');
-    const out = Tensor.empty(this.shape, this.dtype, false, 'clone');
+    const out = Tensor.empty(this.shape, this.dtype, false, 'clone', this.device);
     out.copy_(this);
     return cloneGrad(out, this);
   }
@@ -354,9 +400,16 @@ function cloneGrad(out: Tensor, src: Tensor): Tensor {
   return attach(out, 'clone', [src], (g) => [g]);
 }
 
+/** A copy of t on another device (and dtype); differentiable for float dtypes (the gradient moves back). */
+function moveTo(t: Tensor, device: Device, dtype: DType): Tensor {
+  const out = device === 'cpu' ? toHost(t, dtype) : (requireCuda('to'), toCuda(t, dtype));
+  if (isFloat(dtype) && isFloat(t.dtype)) attach(out, 'to', [t], (g) => [g.to({ device: t.device, dtype: t.dtype })]);
+  return out;
+}
+
 function castTo(t: Tensor, dtype: DType): Tensor {
   t._check('to');
-  const out = Tensor.empty(t.shape, dtype, false, 'to');
+  const out = Tensor.empty(t.shape, dtype, false, 'to', t.device);
   out.copy_(t);
   if (isFloat(dtype) && isFloat(t.dtype)) attach(out, 'to', [t], (g) => [g.to(t.dtype)]);
   return out;

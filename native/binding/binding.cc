@@ -48,8 +48,9 @@ bool exact_int(double x, int64_t* out) {
 }
 }  // namespace
 
-View ArgReader::view(size_t buf_index) {
-  Buf b = get_buf(info_, buf_index, op_);
+View ArgReader::view(size_t buf_index) { return view_in(get_buf(info_, buf_index, op_)); }
+
+View ArgReader::view_in(Buf b) {
   View v;
   const std::string op(op_);
   int64_t code = -1, ndim = -1, offset = 0;

@@ -48,6 +48,9 @@ class ArgReader {
   // Reads a view whose storage is the ArrayBuffer argument `buf_index`; checks every reachable
   // element lies inside the buffer.
   View view(size_t buf_index);
+  // The same for a storage given as base pointer and byte length (a device allocation: data is a
+  // device address and must not be dereferenced on the host).
+  View view_in(Buf b);
   const char* op() const { return op_; }
   Napi::Env env() const { return info_.Env(); }
  private:

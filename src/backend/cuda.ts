@@ -1,6 +1,10 @@
-// CUDA backend status: whether libneurona_cuda.so, an NVIDIA driver and a GPU are usable, and why
-// not. The library is loaded lazily (dlopen) on the first call; CPU work never depends on it.
+// CUDA backend status and memory: whether libneurona_cuda.so, an NVIDIA driver and a GPU are usable
+// (and why not), the caching allocator's statistics, emptyCache and synchronize. The library is loaded
+// lazily (dlopen) on the first call; CPU work never depends on it.
 import { native } from './native';
+import { requireCuda } from '../cuda/memory';
+export { CudaOutOfMemoryError } from '../cuda/memory';
+export { supportedOps, setAllowTf32 } from '../cuda/ops';
 
 /** One CUDA device as the driver reports it. */
 export interface CudaDevice {
@@ -45,4 +49,25 @@ export function info(): CudaInfo {
 /** Number of usable CUDA devices (0 when CUDA is unavailable). */
 export function deviceCount(): number {
   return native().cudaInfo().devices.length;
+}
+
+/** Bytes held by live cuda tensor storages (like torch.cuda.memory_allocated); 0 without CUDA. */
+export function memoryAllocated(): number {
+  return isAvailable() ? native().cudaMemoryStats().allocated : 0;
+}
+
+/** Bytes the caching allocator holds from the driver, in use or cached (torch.cuda.memory_reserved); 0 without CUDA. */
+export function memoryReserved(): number {
+  return isAvailable() ? native().cudaMemoryStats().reserved : 0;
+}
+
+/** Returns the allocator's cached, unused blocks to the driver (waits for queued GPU work first). */
+export function emptyCache(): void {
+  if (isAvailable()) native().cudaEmptyCache();
+}
+
+/** Waits for all queued GPU work and reports errors raised on the device (e.g. a bad index). */
+export function synchronize(): void {
+  requireCuda('synchronize');
+  native().cudaSync();
 }

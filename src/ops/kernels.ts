@@ -4,6 +4,7 @@ import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType, resultType, isFloat, defaultFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor, sharesMemory, checkWritable } from '../tensor';
+import { cudaBinary, cudaUnary } from '../cuda/ops';
 
 /** Throws a TypeError naming `op` unless x is a tensor (or, with scalars, a JS number/boolean). */
 export function checkOperand(x: unknown, op: string, what: string, scalars = true): void {
@@ -42,6 +43,11 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   const label = (OP_NAME[name] ?? name) + (o.out ? '_' : '');   // the public name (x.add_ for in place), for messages
   checkOperand(x, label, 'the input', false);
   x._check(label);
+  if (x.device !== 'cpu') {
+    if (o.out) checkWritable(o.out, label);
+    if (o.a || o.b) throw new Error(`${label}: not implemented for cuda tensors yet`);
+    return cudaUnary(name, label, x, o.out);
+  }
   const pred = PREDICATES.has(name);
   let want: DType = computeDtype(x.dtype);
   if (o.floatOnly && !isFloat(want)) want = defaultFloat();
@@ -80,6 +86,11 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   x._check(label);
   if (isTensor(y)) y._check(label);
   const rt = binaryResultType(name, x, y, o.trueDiv);
+  if (x.device !== 'cpu' || (isTensor(y) && y.device !== 'cpu') || (o.out && o.out.device !== 'cpu')) {
+    if (o.out) checkWritable(o.out, label);
+    if (o.b || o.outDtype) throw new Error(`${label}: not implemented for cuda tensors yet`);
+    return cudaBinary(name, label, x, y, rt, o.a ?? 1, o.out);
+  }
   const isCmp = COMPARES.has(name);
   let kname = name;
   if (rt === 'bool' && !isCmp) {

@@ -2,6 +2,8 @@
 // outer, addmm and linear. They all run the native batched GEMM, which reads strided views, so the
 // transposes in forward and backward are views (shape/stride swaps), never copies. Backward rules
 // are next to each op and are written with these same ops, so double backward works too.
+import { emptyCuda } from '../cuda/memory';
+import { cudaMatmulInto } from '../cuda/ops';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, Shape, fmtShape, numelOf } from '../tensor';
@@ -119,7 +121,8 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
   if (b.shape[b.ndim - 2] !== K) {
     throw new RangeError(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${mat(a.shape)} and ${mat(b.shape)})`);
   }
-  if (LOW_PRECISION.has(a.dtype)) {
+  const onDevice = a.device !== 'cpu' || b.device !== 'cpu';
+  if (LOW_PRECISION.has(a.dtype) && !onDevice) {
     // float16/bfloat16 are storage dtypes on the CPU: compute in float32, round once at the end.
     return mmCore(op, a.to('float32'), b.to('float32'), alpha).to(a.dtype);
   }
@@ -130,8 +133,9 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
   }
   const batch = broadcastBatch(op, a, b);
   const M = a.shape[a.ndim - 2], N = b.shape[b.ndim - 1];
-  const out = Tensor.empty([...batch, M, N], a.dtype);
-  if (out.numel() > 0) gemmInto(out, asOperand(a), asOperand(b), batch, alpha, 0);
+  const out = onDevice ? emptyCuda([...batch, M, N], a.dtype, op) : Tensor.empty([...batch, M, N], a.dtype);
+  if (out.numel() > 0 && onDevice) cudaMatmulInto(op, out, a, b, batch, alpha);
+  else if (out.numel() > 0) gemmInto(out, asOperand(a), asOperand(b), batch, alpha, 0);
   return attach(out, op, [a, b], (g, [sa, sb]) => [
     a.requiresGrad ? sumToShape(mmCore(op, g, sb.transpose(-2, -1), alpha), a.shape) : null,
     b.requiresGrad ? sumToShape(mmCore(op, sa.transpose(-2, -1), g, alpha), b.shape) : null,
@@ -298,6 +302,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     if (bias.ndim !== 1 || bias.shape[0] !== outF) {
       throw new RangeError(`linear: bias must have shape [${outF}], got ${fmtShape(bias.shape)}`);
     }
+  }
+  if (x.device !== 'cpu' || weight.device !== 'cpu') {
+    // on cuda: x·Wᵀ through the batched GEMM (Wᵀ is a view), then the bias as a broadcast add
+    const y = matmul(x, weight.t());
+    return bias ? y.add(bias) : y;
   }
   if (LOW_PRECISION.has(x.dtype)) {
     return linear(x.to('float32'), weight.to('float32'), bias ? bias.to('float32') : null).to(x.dtype);

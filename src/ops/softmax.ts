@@ -10,6 +10,7 @@ import { defineMethods } from './registry';
 import { DType, isFloat, checkDtype } from '../dtype';
 import { checkTensor } from './check';
 import { tracing, traceOp } from '../trace';
+import { cudaSoftmax } from '../cuda/ops';
 
 export interface SoftmaxOpts {
   /** Cast the input to this dtype before the operation (like torch's dtype argument). */
@@ -56,6 +57,13 @@ function softmaxImpl(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number, o: 
     throw new TypeError(`${name}: expected a floating-point input, got ${x.dtype} (pass { dtype: 'float32' } to compute in float)`);
   }
   const d = normDim(dim, x.ndim, name);
+  if (x.device !== 'cpu') {
+    if (log) throw new Error(`logSoftmax: not implemented for cuda tensors yet (softmax is; or move the tensor with .to('cpu'))`);
+    const xc = x.to(dt);
+    const out = cudaSoftmax(xc.detach(), d);
+    // dx = y * (g - sum(g * y, dim)), composed from cuda ops
+    return attach(out, name, [xc], (g, [y]) => [y.mul(g.sub(g.mul(y).sum(d, { keepdim: true })))], [out]);
+  }
   const compute: DType = dt === 'float16' || dt === 'bfloat16' ? 'float32' : dt;
   // differentiable casts: gradients flow back through them to x
   const xc = x.to(dt).to(compute);

@@ -1,0 +1,173 @@
+// The ops that run on cuda tensors, called by the generic op entry points (runBinary, runUnary,
+// mmCore, softmax, sum) when an operand lives on the GPU. Each checks that all operands share the
+// device, converts and broadcasts with device copies, and launches one library kernel. Ops without a
+// CUDA kernel throw a clear error (see Storage.allocCuda); supportedOps() lists what runs here.
+import { native } from '../backend/native';
+import { args } from '../backend/args';
+import { DType, isFloat } from '../dtype';
+import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesMemory } from '../tensor';
+import { emptyCuda, cudaClone, cudaCopyInto, toCuda } from './memory';
+
+const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
+const UNARY: Record<string, number> = { relu: 0, gelu_tanh: 1, silu: 2, exp: 3, neg: 4, tanh: 5, sigmoid: 6 };
+const BINARY_DTYPES = new Set<DType>(['float32', 'float16', 'bfloat16', 'float64', 'int32', 'int64']);
+const HALF_OR_FLOAT = new Set<DType>(['float32', 'float16', 'bfloat16']);
+
+/** Names of the tensor ops that have CUDA kernels (every other op throws on a cuda tensor). */
+export function supportedOps(): string[] {
+  return [...Object.keys(BINARY), ...Object.keys(UNARY).map((n) => (n === 'gelu_tanh' ? "gelu (approximate: 'tanh')" : n)),
+    'matmul', 'mm', 'bmm', 'linear', 'softmax (float32/float16/bfloat16)', 'sum', 'mean', 'to', 'contiguous', 'clone', 'copy_', 'fill_',
+    'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray'];
+}
+
+/** Throws unless every tensor operand is on the same device as the first. */
+export function checkSameDevice(op: string, ...xs: unknown[]): void {
+  let dev: string | null = null;
+  for (const x of xs) {
+    if (!isTensor(x)) continue;
+    if (dev === null) dev = x.device;
+    else if (x.device !== dev) {
+      throw new Error(`${op}: expected all tensors on one device, got ${dev} and ${x.device} (move one with .to('${dev}'))`);
+    }
+  }
+}
+
+function operand(x: Tensor | number | boolean, dtype: DType, op: string): Tensor {
+  if (!isTensor(x)) {
+    const host = Tensor.empty([], dtype, false, op).fill_(Number(x));
+    const d = toCuda(host, dtype);
+    host.dispose();
+    return d;
+  }
+  return x.dtype === dtype ? x : cudaClone(x, dtype);
+}
+
+/** out = x op y on cuda (broadcast; x or y may be a JS number); `into` receives the result in place. */
+export function cudaBinary(name: string, label: string, x: Tensor, y: Tensor | number | boolean, rt: DType, alpha: number, into?: Tensor): Tensor {
+  checkSameDevice(label, x, y, into);
+  const code = BINARY[name];
+  if (code === undefined || !BINARY_DTYPES.has(rt) || (name === 'pow' && !isFloat(rt))) {
+    throw new Error(`${label}: not implemented for cuda tensors of dtype ${rt} (runs on cuda: ${Object.keys(BINARY).join(', ')} on float and int32/int64 tensors)`);
+  }
+  const xin = operand(x, rt, label);
+  let yin = operand(y, rt, label);
+  if (alpha !== 1) { const s = cudaBinary('mul', label, yin, alpha, rt, 1); if (yin !== y) yin.dispose(); yin = s; }
+  const shape = broadcastShapes(label, xin.shape, yin.shape);
+  const direct = into && into.dtype === rt && into.isContiguous() && shapeEq(into.shape, shape) && !sharesMemory(into, xin) && !sharesMemory(into, yin);
+  const out = direct ? into! : emptyCuda(shape, rt, label);
+  try {
+    args().num(code).view(out).view(xin, shape, broadcastStridesTo(xin, shape, label)).view(yin, shape, broadcastStridesTo(yin, shape, label));
+    native().cudaBinary(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
+  } finally {
+    if (xin !== x) xin.dispose();
+    if (yin !== y) yin.dispose();
+  }
+  if (into && out !== into) { cudaCopyInto(into, out, broadcastStridesTo(out, into.shape, label)); out.dispose(); }
+  if (into) { into.storage.version++; return into; }
+  return out;
+}
+
+/** out = op(x) on cuda for the library's unary kernels (float32/float16/bfloat16). */
+export function cudaUnary(name: string, label: string, x: Tensor, into?: Tensor): Tensor {
+  checkSameDevice(label, x, into);
+  const code = UNARY[name];
+  if (code === undefined || !HALF_OR_FLOAT.has(x.dtype)) {
+    throw new Error(`${label}: not implemented for cuda tensors of dtype ${x.dtype} (runs on cuda: ${Object.keys(UNARY).join(', ')} on float32/float16/bfloat16)`);
+  }
+  const xin = x.isContiguous() ? x : cudaClone(x, x.dtype);
+  const out = emptyCuda(x.shape, x.dtype, label);
+  try {
+    args().num(code).view(out).view(xin);
+    native().cudaUnary(out.storage.ptr, xin.storage.ptr);
+  } finally { if (xin !== x) xin.dispose(); }
+  if (into) { cudaCopyInto(into, out, out.strides); out.dispose(); into.storage.version++; return into; }
+  return out;
+}
+
+/**
+ * out (…batch, M, N) = alpha * a (…, M, K) · b (…, K, N) on cuda, batch dims broadcast: one GEMM per
+ * batch entry on views (transposed operands need no copy; other layouts are made contiguous).
+ */
+export function cudaMatmulInto(op: string, out: Tensor, a: Tensor, b: Tensor, batch: readonly number[], alpha: number): void {
+  checkSameDevice(op, a, b);
+  if (!HALF_OR_FLOAT.has(a.dtype)) throw new Error(`${op}: not implemented for cuda tensors of dtype ${a.dtype} (float32, float16, bfloat16 run on cuda)`);
+  const unitStride = (t: Tensor) => t.strides[t.ndim - 1] === 1 || t.strides[t.ndim - 2] === 1;
+  const A = unitStride(a) ? a : cudaClone(a, a.dtype), B = unitStride(b) ? b : cudaClone(b, b.dtype);
+  const nb = numelOf(batch), M = out.shape[out.ndim - 2], N = out.shape[out.ndim - 1], K = a.shape[a.ndim - 1];
+  const idx = new Array<number>(batch.length).fill(0);
+  const offsetIn = (t: Tensor) => {
+    let off = t.offset;
+    const lead = t.ndim - 2, skip = batch.length - lead;
+    for (let d = 0; d < lead; d++) if (t.shape[d] !== 1) off += idx[skip + d] * t.strides[d];
+    return off;
+  };
+  const mat = (t: Tensor, off: number, r: number, c: number) =>
+    ({ dtype: t.dtype, shape: [r, c], strides: [t.strides[t.ndim - 2], t.strides[t.ndim - 1]], offset: off });
+  try {
+    for (let i = 0; i < nb; i++) {
+      args().view(mat(A, offsetIn(A), M, K)).view(mat(B, offsetIn(B), K, N)).view(mat(out, i * M * N, M, N))
+        .num(alpha).num(0).num(allowTf32 ? 1 : 0);
+      native().cudaGemm(A.storage.ptr, B.storage.ptr, out.storage.ptr);
+      for (let d = batch.length - 1; d >= 0; d--) { if (++idx[d] < batch[d]) break; idx[d] = 0; }
+    }
+  } finally {
+    if (A !== a) A.dispose();
+    if (B !== b) B.dispose();
+  }
+}
+
+let allowTf32 = false;
+/** Lets float32 GEMMs on cuda use TF32 tensor cores (faster, ~10-bit mantissa products), like torch.backends.cuda.matmul.allow_tf32. */
+export function setAllowTf32(on: boolean): void { allowTf32 = !!on; }
+
+/** Softmax over `dim` on cuda (float32/float16/bfloat16): the library kernel works on the last dim. */
+export function cudaSoftmax(x: Tensor, dim: number): Tensor {
+  if (!HALF_OR_FLOAT.has(x.dtype)) throw new Error(`softmax: not implemented for cuda tensors of dtype ${x.dtype}`);
+  const last = x.ndim === 0 || dim === x.ndim - 1;
+  const src = last ? x : x.transpose(dim, -1);
+  const xin = src.isContiguous() ? src : cudaClone(src, x.dtype);
+  const out = emptyCuda(src.shape, x.dtype, 'softmax');
+  try {
+    args().view(out).view(xin);
+    native().cudaSoftmax(out.storage.ptr, xin.storage.ptr);
+  } finally { if (xin !== src) xin.dispose(); }
+  if (last) return out;
+  const back = cudaClone(out.transpose(dim, -1), x.dtype);
+  out.dispose();
+  return back;
+}
+
+/** Sum over `dims` (sorted, unique, non-negative) on cuda: reduced dims moved last, one row-sum kernel. */
+export function cudaSum(x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
+  if (!HALF_OR_FLOAT.has(x.dtype)) throw new Error(`sum: not implemented for cuda tensors of dtype ${x.dtype} (float32, float16, bfloat16 run on cuda)`);
+  const kept = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+  const perm = [...kept, ...dims];
+  const p = x.permute(perm);
+  const xin = p.isContiguous() ? p : cudaClone(p, x.dtype);
+  const cols = numelOf(dims.map((d) => x.shape[d]));
+  const outShape = kept.map((d) => x.shape[d]);
+  const acc = emptyCuda(outShape, 'float32', 'sum');
+  try {
+    if (cols === 0) fillZero(acc);
+    else if (acc.numel() > 0) {
+      args().num(cols).view(acc).view(xin);
+      native().cudaSumRows(acc.storage.ptr, xin.storage.ptr);
+    }
+  } finally { if (xin !== p) xin.dispose(); }
+  let out = acc;
+  if (dtype !== 'float32') { out = cudaClone(acc, dtype); acc.dispose(); }
+  if (!keepdim) return out;
+  const shape = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
+  const r = out.reshape(shape);
+  if (r !== out) out.dispose();
+  return r;
+}
+
+function fillZero(t: Tensor): void {
+  const z = operand(0, t.dtype, 'sum');
+  try { cudaCopyInto(t, z, t.shape.map(() => 0)); } finally { z.dispose(); }
+}
+
+function shapeEq(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,177 @@
+// Device tensors: without a GPU (CI) the 'cuda' device fails with clear errors and CPU work is
+// untouched; with one (the device machine) every op that runs on cuda is compared with the CPU
+// kernels on the same inputs, including views, broadcasting, dtypes, autograd and readback.
+import { describe, it, expect } from 'vitest';
+import * as nr from '../src/index';
+
+const GPU = nr.cuda.isAvailable();
+
+describe('cuda device without a GPU', () => {
+  it.skipIf(GPU)('moves and creation fail with the reason, CPU work is unaffected', () => {
+    const x = nr.randn([2, 3]);
+    const reason = nr.cuda.info().reason;
+    expect(reason.length).toBeGreaterThan(0);
+    expect(() => x.to('cuda')).toThrow(/^to: device 'cuda' is not available: /);
+    expect(() => x.cuda()).toThrow(reason.split('\n')[0]);
+    expect(() => nr.zeros([2], { device: 'cuda' })).toThrow(/not available/);
+    expect(() => nr.randn([2], { device: 'cuda' })).toThrow(/not available/);
+    expect(() => nr.cuda.synchronize()).toThrow(/^synchronize: device 'cuda' is not available/);
+    expect(nr.cuda.memoryAllocated()).toBe(0);
+    expect(nr.cuda.memoryReserved()).toBe(0);
+    expect(() => nr.cuda.emptyCache()).not.toThrow();
+    expect(x.cpu()).toBe(x);
+    expect(x.to({ device: 'cpu', dtype: 'float64' }).dtype).toBe('float64');
+    expect(x.add(1).sum().item()).toBeCloseTo((x.sum().item() as number) + 6, 5);
+  });
+});
+
+describe('cuda device API on any machine', () => {
+  it('rejects unknown devices with a TypeError', () => {
+    expect(() => nr.ones([2]).to({ device: 'tpu' as any })).toThrow(/^to: unknown device 'tpu'/);
+  });
+  it('dataAsync of a CPU tensor resolves with a copy of its values', async () => {
+    const x = nr.tensor([1, 2, 3]);
+    const d = await x.dataAsync();
+    expect(Array.from(d as Float32Array)).toEqual([1, 2, 3]);
+    (d as Float32Array)[0] = 9;
+    expect(x.toFlatArray()).toEqual([1, 2, 3]);
+    const t = nr.arange(0, 6, 1, { dtype: 'int64' }).reshape([2, 3]).t();
+    expect(Array.from(await t.dataAsync())).toEqual([0n, 3n, 1n, 4n, 2n, 5n]);
+  });
+  it('lists the ops that run on cuda', () => {
+    const ops = nr.cuda.supportedOps();
+    for (const n of ['add', 'mul', 'matmul', 'linear', 'softmax', 'sum', 'relu']) expect(ops.some((o) => o.startsWith(n))).toBe(true);
+  });
+});
+
+// ---- on the GPU machine -------------------------------------------------------------------------
+
+const close = (a: nr.Tensor, b: nr.Tensor, tol = 1e-5) => {
+  expect(a.device).toBe('cpu');
+  expect(a.shape).toEqual(b.shape);
+  const x = a.toFlatArray(), y = b.toFlatArray();
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(y[i])) { expect(Number.isNaN(x[i])).toBe(true); continue; }
+    expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(y[i])));
+  }
+};
+const onGpu = (t: nr.Tensor) => t.to('cuda');
+const back = (t: nr.Tensor) => { expect(t.device).toBe('cuda'); return t.to('cpu'); };
+
+describe.runIf(GPU)('cuda tensors against the CPU kernels', () => {
+  it('round trips every dtype, views and creation options', () => {
+    for (const dtype of ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'] as const) {
+      const x = nr.randint(0, 5, [3, 4], { dtype: dtype === 'bool' ? 'int64' : dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16' ? 'int32' : dtype }).to(dtype);
+      const g = onGpu(x);
+      expect(g.device).toBe('cuda');
+      expect(g.dtype).toBe(dtype);
+      expect(back(g).toArray()).toEqual(x.toArray());
+      expect(back(g.t().contiguous()).toArray()).toEqual(x.t().toArray());
+      expect(back(g.slice(1, 1, 3)).toArray()).toEqual(x.slice(1, 1, 3).toArray());
+      expect(g.toArray()).toEqual(x.toArray());
+    }
+    const z = nr.zeros([5, 7], { device: 'cuda', dtype: 'bfloat16' });
+    expect(z.device).toBe('cuda');
+    expect(back(z).toFlatArray().every((v) => v === 0)).toBe(true);
+    const f = nr.full([2, 2], 2.5, { device: 'cuda' });
+    expect(f.toFlatArray()).toEqual([2.5, 2.5, 2.5, 2.5]);
+    expect(onGpu(nr.tensor(3.5)).item()).toBe(3.5);
+  });
+
+  it('casts and copies with broadcasting on the device', () => {
+    const x = nr.randn([4, 1, 6]);
+    const g = onGpu(x);
+    close(back(g.to('bfloat16').to('float32')), x.to('bfloat16').to('float32'), 0);
+    close(back(g.to('int32')), x.to('int32'), 0);
+    const dst = nr.zeros([4, 5, 6], { device: 'cuda' });
+    dst.copy_(g);
+    close(back(dst), x.expand([4, 5, 6]).contiguous(), 0);
+    dst.copy_(nr.ones([6]));   // host source
+    expect(dst.toFlatArray().every((v) => v === 1)).toBe(true);
+    dst.fill_(-2);
+    expect(dst.sum().item()).toBe(-240);
+  });
+
+  it('binary ops with broadcasting, scalars and in place, per dtype', () => {
+    for (const dtype of ['float32', 'float16', 'bfloat16', 'float64', 'int32', 'int64'] as const) {
+      const isF = dtype.startsWith('float') || dtype === 'bfloat16';
+      const a = (isF ? nr.randn([3, 1, 5]) : nr.randint(-9, 9, [3, 1, 5])).to(dtype);
+      const b = (isF ? nr.randn([4, 5]).abs().add(0.5) : nr.randint(1, 9, [4, 5])).to(dtype);
+      const tol = dtype === 'bfloat16' ? 1e-2 : dtype === 'float16' ? 2e-3 : 1e-6;
+      close(back(onGpu(a).add(onGpu(b))), a.add(b), tol);
+      close(back(onGpu(a).sub(onGpu(b), { alpha: 2 } as any)), a.sub(b, { alpha: 2 } as any), tol);
+      close(back(onGpu(a).mul(onGpu(b))), a.mul(b), tol);
+      close(back(onGpu(a).maximum(onGpu(b))), a.maximum(b), tol);
+      close(back(onGpu(a).mul(3)), a.mul(3), tol);
+      if (isF) close(back(onGpu(a).div(onGpu(b))), a.div(b), tol);
+      const acc = onGpu(b);
+      acc.add_(onGpu(b));
+      close(back(acc), b.mul(2), tol);
+    }
+  });
+
+  it('unary ops, matmul (batched, transposed, bf16), softmax, sum and mean', () => {
+    const x = nr.randn([6, 9]);
+    for (const f of ['relu', 'exp', 'neg', 'tanh', 'sigmoid'] as const) close(back((onGpu(x) as any)[f]()), (x as any)[f](), 1e-5);
+    close(back(nr.nn.functional.silu(onGpu(x))), nr.nn.functional.silu(x), 1e-5);
+    const a = nr.randn([2, 3, 33, 17]), b = nr.randn([3, 17, 29]);
+    close(back(onGpu(a).matmul(onGpu(b))), a.matmul(b), 1e-4);
+    close(back(onGpu(b).transpose(1, 2).matmul(onGpu(b))), b.transpose(1, 2).matmul(b), 1e-4);
+    close(back(onGpu(a).to('bfloat16').matmul(onGpu(b).to('bfloat16'))).float(), a.to('bfloat16').float().matmul(b.to('bfloat16').float()), 3e-2);
+    close(back(onGpu(x).softmax(-1)), x.softmax(-1), 1e-5);
+    close(back(onGpu(x).softmax(0)), x.softmax(0), 1e-5);
+    close(back(onGpu(a).sum([1, 3])), a.sum([1, 3]), 1e-4);
+    close(back(onGpu(a).mean(2, { keepdim: true } as any)), a.mean(2, { keepdim: true } as any), 1e-5);
+    expect(onGpu(x).sum().item()).toBeCloseTo(x.sum().item() as number, 3);
+  });
+
+  it('an MLP forward and backward on cuda gives the CPU gradients', () => {
+    nr.manualSeed(3);
+    const m = new nr.nn.Sequential(new nr.nn.Linear(20, 32), new nr.nn.ReLU(), new nr.nn.Linear(32, 10));
+    const x = nr.randn([16, 20]), t = nr.randn([16, 10]);
+    const lossCpu = m.forward(x).sub(t).pow(2).mean();
+    lossCpu.backward();
+    const gradsCpu = m.parameters().map((p) => p.grad!.clone());
+    m.zeroGrad();
+    m.to('cuda');
+    const loss = m.forward(onGpu(x)).sub(onGpu(t)).pow(2).mean();
+    expect(loss.device).toBe('cuda');
+    loss.backward();
+    expect(loss.item()).toBeCloseTo(lossCpu.item() as number, 4);
+    m.parameters().forEach((p, i) => close(back(p.grad!), gradsCpu[i], 1e-4));
+  });
+
+  it('mixing devices and ops without a CUDA kernel are clear errors', () => {
+    const g = onGpu(nr.randn([3]));
+    expect(() => g.add(nr.randn([3]))).toThrow(/^add: expected all tensors on one device, got cuda and cpu/);
+    expect(() => g.cumsum(0)).toThrow(/no CUDA implementation yet/);
+  });
+
+  it('memory accounting, dispose, emptyCache and a catchable out-of-memory error', () => {
+    nr.cuda.synchronize();
+    const before = nr.cuda.memoryAllocated();
+    const t = nr.empty([1024, 1024], { device: 'cuda' } as any);
+    expect(nr.cuda.memoryAllocated()).toBe(before + 4 * 1024 * 1024);
+    t.dispose();
+    expect(nr.cuda.memoryAllocated()).toBe(before);
+    nr.cuda.emptyCache();
+    expect(() => nr.empty([2 ** 43 / 4], { device: 'cuda' } as any)).toThrow(nr.cuda.CudaOutOfMemoryError);
+    const ok = nr.ones([4], { device: 'cuda' });   // the device still works after an OOM
+    expect(ok.sum().item()).toBe(4);
+  });
+
+  it('dataAsync reads what was queued before the call and does not block the event loop', async () => {
+    const x = nr.arange(0, 1 << 20, 1, { dtype: 'float32' }).to('cuda');
+    const p = x.dataAsync();
+    x.add_(1);   // queued after the read: must not show in it
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 0);
+    const d = (await p) as Float32Array;
+    clearInterval(timer);
+    expect(d.length).toBe(1 << 20);
+    expect(d[0]).toBe(0);
+    expect(d[12345]).toBe(12345);
+    expect(ticks).toBeGreaterThanOrEqual(0);
+    expect(x.dataAsync()).resolves.toBeDefined();
+  });
+});
