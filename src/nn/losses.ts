@@ -129,7 +129,11 @@ function indexTarget(t: unknown, op: string): Tensor {
   return t;
 }
 
-function computeDt(x: Tensor): DType { return x.dtype === 'float64' ? 'float64' : 'float32'; }
+function computeDt(x: Tensor): DType {
+  // cuda kernels read float16/bfloat16 logits directly (float32 accumulation)
+  if (x.device !== 'cpu' && x.dtype !== 'float64') return x.dtype;
+  return x.dtype === 'float64' ? 'float64' : 'float32';
+}
 
 /** Applies the reduction to per-row losses; 'mean' divides by the total target weight (as torch). */
 function reduceRows(loss: Tensor, wt: Tensor, rows: Rows, r: string, inDtype: DType): Tensor {

@@ -1,6 +1,7 @@
 // scaledDotProductAttention: softmax(q kᵀ · scale + mask) v with optional causal mask and dropout,
 // as one fused native kernel (tiled, online softmax, the L×S matrix never stored) with a fused
 // backward. Shapes (..., L, E), (..., S, E), (..., S, Ev) -> (..., L, Ev).
+import { cudaAttention } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, fmtShape, numelOf } from '../tensor';
@@ -27,13 +28,18 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: Sd
     throw new RangeError(`${op}: query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same rank >= 2`);
   }
   if (!isFloat(q.dtype) || q.dtype !== k.dtype || q.dtype !== v.dtype) throw new TypeError(`${op}: query, key and value must share one floating dtype (got ${q.dtype}, ${k.dtype}, ${v.dtype})`);
-  if (q.dtype !== 'float32' && q.dtype !== 'float64') throw new TypeError(`${op}: ${q.dtype} is a storage dtype on the CPU; convert to float32`);
   const lead = q.shape.slice(0, -2);
   const [L, E] = q.shape.slice(-2), [S, Ek] = k.shape.slice(-2), [Sv, Ev] = v.shape.slice(-2);
   if (k.shape.slice(0, -2).some((d, i) => d !== lead[i]) || v.shape.slice(0, -2).some((d, i) => d !== lead[i])) {
     throw new RangeError(`${op}: batch dims of query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must match`);
   }
   if (Ek !== E || Sv !== S) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must be (..., S, ${E}) and value ${fmtShape(v.shape)} (..., ${S}, Ev)`);
+  if (q.device !== 'cpu' || k.device !== 'cpu' || v.device !== 'cpu') {
+    const pd = o?.dropoutP ?? 0;
+    if (!(pd >= 0 && pd < 1)) throw new RangeError(`${op}: dropoutP must be in [0, 1), got ${String(pd)}`);
+    return cudaAttention(q, k, v, o?.attnMask ?? null, !!o?.isCausal, o?.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]), pd);
+  }
+  if (q.dtype !== 'float32' && q.dtype !== 'float64') throw new TypeError(`${op}: ${q.dtype} is a storage dtype on the CPU; convert to float32`);
   const p = o?.dropoutP ?? 0;
   if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: dropoutP must be in [0, 1), got ${String(p)}`);
   const scale = o?.scale ?? 1 / Math.sqrt(E);

@@ -1,6 +1,7 @@
 // Lookup-table ops: embedding (rows of a weight matrix picked by integer ids; backward scatter-adds
 // the output gradient rows into a zero gradient, skipping paddingIdx) and oneHot (int64 one-hot
 // encoding).
+import { cudaEmbedding } from '../cuda/nn';
 import { Tensor, fmtShape, isTensor } from '../tensor';
 import { asIndex, indexSelect, indexAdd, indexFill } from './gather';
 import { attach } from '../autograd';
@@ -31,6 +32,7 @@ export function embedding(input: Tensor, weight: Tensor, o: EmbeddingOpts = {}):
     if (!Number.isInteger(p) || p < -num || p >= num) throw new RangeError(`${op}: paddingIdx ${String(p)} must be within the number of embeddings (${num})`);
     pad = p < 0 ? p + num : p;
   }
+  if (weight.device !== 'cpu' || input.device !== 'cpu') return cudaEmbedding(input, weight, pad);
   const flat = input.reshape([-1]);
   const rows = indexSelect(weight.detach(), 0, flat, op);
   const out = rows.reshape([...input.shape, dim]);

@@ -1,6 +1,7 @@
 // Per-row classification losses on the fused native kernels (native/kernels/{ref,cpu}/loss.cc):
 // softmax cross-entropy over class indices, whose backward is softmax - onehot in one pass, and NLL
 // over log-probabilities. Shapes and reductions are handled by nn.functional (src/nn/losses.ts).
+import { cudaCrossEntropyRows } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor } from '../tensor';
@@ -25,6 +26,7 @@ function targetsOf(t: Tensor): Tensor {
  * (no gradient), ignoreIndex and label smoothing as in torch 1.13.
  */
 export function crossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ignoreIndex: number, smoothing: number): RowLoss {
+  if (x2.device !== 'cpu') return cudaCrossEntropyRows(x2, t, w, ignoreIndex, smoothing);
   const [M] = x2.shape;
   const dt = x2.dtype;
   const xc = owned(x2), tc = targetsOf(t), wc = w ? owned(w.to(dt)) : null;

@@ -2,6 +2,7 @@
 // RMS norm over trailing dims, group norm (the row kernel on (N*G, C/G*L) rows plus a per-channel
 // affine), and batch norm with running statistics. Each forward saves mean/rstd; the backward is one
 // call of the backward kernel. Exposed as nn.functional.layerNorm/rmsNorm/groupNorm/batchNorm.
+import { cudaLayerNormRows } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, fmtShape, numelOf, isTensor } from '../tensor';
@@ -111,8 +112,12 @@ function normOverTrailing(op: string, rms: boolean, x: Tensor, normalizedShape: 
   const ns = normalizedDims(x, normalizedShape, op);
   if (typeof eps !== 'number' || !(eps >= 0)) throw new RangeError(`${op}: eps must be a number >= 0, got ${eps}`);
   const w = checkParam(weight, op, 'weight', ns), b = checkParam(bias, op, 'bias', ns);
-  const dt = computeDtype(x, op);
   const N = numelOf(ns), M = numelOf(x.shape.slice(0, x.ndim - ns.length));
+  if (x.device !== 'cpu') {
+    if (rms) throw new Error(`${op}: not implemented for cuda tensors yet (layerNorm is)`);
+    return cudaLayerNormRows(op, x.reshape([M, N]), w, b, eps).reshape(x.shape);
+  }
+  const dt = computeDtype(x, op);
   const x2 = asDtype(x, dt)!.reshape([M, N]);
   const y = rowNorm(op, rms, x2, asDtype(w, dt), asDtype(b, dt), eps).reshape(x.shape);
   return y.dtype === x.dtype ? y : y.to(x.dtype);

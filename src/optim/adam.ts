@@ -1,5 +1,6 @@
 // Adam and AdamW (torch.optim.Adam / AdamW, single-tensor formulas incl. amsgrad and maximize):
 // one fused native pass per parameter updates exp_avg, exp_avg_sq (and max_exp_avg_sq) and the weights.
+import { cudaAdamStep } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -43,6 +44,12 @@ function adamUpdate(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<A
   const lr = group.lr, wd = group.weightDecay;
   const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
   const m = state.exp_avg as Tensor, v = state.exp_avg_sq as Tensor;
+  if (p.device !== 'cpu') {
+    if (group.amsgrad) throw new Error('Adam: amsgrad is not implemented for cuda parameters yet');
+    if (!decoupled && wd !== 0) throw new Error('Adam: L2 weight decay is not implemented for cuda parameters yet (AdamW\'s decoupled decay is)');
+    cudaAdamStep(p, g, m, v, step, lr, group.betas, group.eps, decoupled ? wd : 0, group.maximize);
+    return;
+  }
   const vmax = group.amsgrad ? (state.max_exp_avg_sq as Tensor) : v;
   args().view(p).view(g).view(m).view(v).view(vmax)
     .num(lr / bc1).num(b1).num(b2).num(group.eps).num(wd).num(Math.sqrt(bc2)).num(1 - lr * wd)

@@ -1,0 +1,179 @@
+// Layer ops on cuda tensors, called by the generic entry points (layerNorm, crossEntropyRows,
+// embedding, Adam/AdamW, scaledDotProductAttention) when their input lives on the GPU: the library's
+// fused kernels where one exists (layernorm, softmax cross-entropy, embedding, AdamW, flash attention
+// forward), and compositions of cuda ops otherwise (attention with a materialised score matrix; its
+// backward recomputes the probabilities in float32).
+import { native } from '../backend/native';
+import { args } from '../backend/args';
+import { DType } from '../dtype';
+import { Tensor, numelOf } from '../tensor';
+import { attach, noGrad } from '../autograd';
+import { emptyCuda, cudaClone, cudaFill, toCuda } from './memory';
+import { checkSameDevice } from './ops';
+
+const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
+
+function floatOnly(op: string, t: Tensor): void {
+  if (!FLOATS.has(t.dtype)) throw new Error(`${op}: not implemented for cuda tensors of dtype ${t.dtype} (float32, float16, bfloat16 run on cuda)`);
+}
+const contig = (t: Tensor, dtype: DType = t.dtype) => (t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype));
+const zerosF32 = (shape: number[], op: string) => { const z = emptyCuda(shape, 'float32', op); cudaFill(z, 0); return z; };
+const release = (keep: readonly Tensor[], ...ts: (Tensor | null)[]) => { for (const t of ts) if (t && !keep.includes(t)) t.dispose(); };
+
+/** LayerNorm over the last dim of x2 (M, N) with optional weight/bias (N), on cuda; differentiable. */
+export function cudaLayerNormRows(op: string, x2: Tensor, w: Tensor | null, b: Tensor | null, eps: number): Tensor {
+  checkSameDevice(op, x2, w, b);
+  floatOnly(op, x2);
+  const [M, N] = x2.shape;
+  const xc = contig(x2.detach()), wc = w ? contig(w.detach().reshape([N]), 'float32') : null, bc = b ? contig(b.detach().reshape([N]), 'float32') : null;
+  const y = emptyCuda([M, N], x2.dtype, op), mean = emptyCuda([M], 'float32', op), rstd = emptyCuda([M], 'float32', op);
+  const a = args().num(eps).view(xc);
+  if (wc) a.view(wc);
+  if (bc) a.view(bc);
+  a.view(y).view(mean).view(rstd);
+  native().cudaLayerNormFwd(xc.storage.ptr, wc?.storage.ptr ?? 0, bc?.storage.ptr ?? 0, y.storage.ptr, mean.storage.ptr, rstd.storage.ptr);
+  const inputs = [x2, ...(w ? [w] : []), ...(b ? [b] : [])];
+  attach(y, op, inputs, (g, saved) => {
+    const [sx, sm, sr] = saved, sw = wc ? saved[3] : null;
+    const gc = contig(g, x2.dtype);
+    const dx = emptyCuda([M, N], x2.dtype, op), dw = zerosF32([N], op), db = zerosF32([N], op);
+    const aa = args().view(gc).view(sx);
+    if (sw) aa.view(sw);
+    aa.view(sm).view(sr).view(dx).view(dw).view(db);
+    native().cudaLayerNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sm.storage.ptr, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr, db.storage.ptr);
+    if (gc !== g) gc.dispose();
+    const out: (Tensor | null)[] = [dx];
+    if (w) out.push(dw.reshape(w.shape).to(w.dtype));
+    if (b) out.push(db.reshape(b.shape).to(b.dtype));
+    return out;
+  }, [xc, mean, rstd, ...(wc ? [wc] : [])]);
+  release([x2], xc, mean, rstd, wc, bc);
+  return y;
+}
+
+/**
+ * Softmax cross-entropy of logits x2 (M, C) against class ids t (M) on cuda: per-row losses (float32,
+ * in x2's dtype when that is float32) and weights (1, or 0 for ignored rows). The logits gradient is
+ * computed by the same kernel and scaled by the incoming row gradient in the backward.
+ */
+export function cudaCrossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ignoreIndex: number, smoothing: number): { loss: Tensor; wt: Tensor } {
+  const op = 'crossEntropy';
+  checkSameDevice(op, x2, t, w);
+  floatOnly(op, x2);
+  if (w || smoothing !== 0 || ignoreIndex !== -100) {
+    throw new Error(`${op}: class weights, label smoothing and ignoreIndex other than -100 are not implemented for cuda tensors yet`);
+  }
+  const [M, C] = x2.shape;
+  const xc = contig(x2.detach()), tc = contig(t, 'int32');
+  const loss = emptyCuda([M], 'float32', op);
+  const d = x2.requiresGrad ? emptyCuda([M, C], x2.dtype, op) : null;
+  const a = args().num(1).view(xc).view(tc).view(loss);
+  if (d) a.view(d);
+  native().cudaCrossEntropy(xc.storage.ptr, tc.storage.ptr, loss.storage.ptr, d?.storage.ptr ?? 0);
+  const wt = noGrad(() => t.ne(ignoreIndex).to('float32'));
+  release([x2, t], xc, tc);
+  if (d) attach(loss, op, [x2], (g, [sd]) => [sd.mul(g.reshape([M, 1])).to(x2.dtype)], [d]);
+  d?.dispose();
+  return { loss, wt };
+}
+
+/** Rows of weight (V, C) at ids (any shape, integer) on cuda; the gradient scatters into a float32 table. */
+export function cudaEmbedding(input: Tensor, weight: Tensor, pad: number | null): Tensor {
+  const op = 'embedding';
+  checkSameDevice(op, input, weight);
+  floatOnly(op, weight);
+  const [V, C] = weight.shape;
+  const ids = contig(input.reshape([-1]), 'int32'), table = contig(weight.detach());
+  const out = emptyCuda([ids.numel(), C], weight.dtype, op);
+  args().view(table).view(ids).view(out);
+  native().cudaEmbeddingFwd(table.storage.ptr, ids.storage.ptr, out.storage.ptr);
+  release([weight], table);
+  const saved = ids;
+  const y = out.reshape([...input.shape, C]);
+  if (y !== out) out.dispose();
+  attach(y, op, [weight], (g, [sids]) => {
+    const gc = contig(g.reshape([-1, C]));
+    const dt = zerosF32([V, C], op);
+    args().view(gc).view(sids).view(dt);
+    native().cudaEmbeddingBwd(gc.storage.ptr, sids.storage.ptr, dt.storage.ptr);
+    if (gc !== g) gc.dispose();
+    if (pad !== null) dt.slice(0, pad, pad + 1).fill_(0);
+    return [weight.dtype === 'float32' ? dt : dt.to(weight.dtype)];
+  }, [saved]);
+  saved.dispose();   // the graph holds its own reference
+  return y;
+}
+
+/** One fused AdamW step of a float32 cuda parameter (Adam = AdamW with weightDecay 0). */
+export function cudaAdamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: number, lr: number, betas: [number, number], eps: number, wd: number, maximize: boolean): void {
+  const op = 'AdamW';
+  checkSameDevice(op, p, g, m, v);
+  if (p.dtype !== 'float32') throw new Error(`${op}: cuda parameters must be float32 (master weights; use autocast for low-precision compute), got ${p.dtype}`);
+  const gc = contig(g);
+  args().num(lr).num(betas[0]).num(betas[1]).num(eps).num(wd).num(step).num(maximize ? -1 : 1).view(p).view(gc).view(m).view(v);
+  native().cudaAdamW(p.storage.ptr, gc.storage.ptr, m.storage.ptr, v.storage.ptr);
+  if (gc !== g) gc.dispose();
+  p.storage.version++;
+}
+
+const causalMasks = new Map<string, Tensor>();
+/** Additive (L, S) mask on cuda: 0 where key j <= query i + (S - L) (bottom-right aligned like flash-attn), -inf elsewhere. */
+function causalMask(L: number, S: number): Tensor {
+  const key = `${L}x${S}`;
+  let m = causalMasks.get(key);
+  if (!m || m.isDisposed) {
+    const host = Tensor.empty([L, S], 'float32', false, 'scaledDotProductAttention');
+    const d = host.data() as Float32Array;
+    for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) d[i * S + j] = j <= i + (S - L) ? 0 : -Infinity;
+    m = toCuda(host, 'float32');
+    host.dispose();
+    m._kept = true;
+    causalMasks.set(key, m);
+  }
+  return m;
+}
+
+/**
+ * Attention on cuda: q (..., L, E), k (..., S, E), v (..., S, Ev). The flash kernel runs the forward
+ * for bf16/fp16 with E = Ev in {64, 128} and no explicit mask; otherwise softmax(q kᵀ·scale + mask) v
+ * is composed of cuda ops. The backward recomputes P in float32: dV = Pᵀ g, dS = P ∘ (g vᵀ - rowsum),
+ * dQ = dS k · scale, dK = dSᵀ q · scale.
+ */
+export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number, dropoutP: number): Tensor {
+  const op = 'scaledDotProductAttention';
+  checkSameDevice(op, q, k, v, mask);
+  floatOnly(op, q);
+  if (dropoutP > 0) throw new Error(`${op}: attention dropout is not implemented for cuda tensors yet`);
+  if (mask && mask.dtype === 'bool') throw new Error(`${op}: bool masks are not implemented for cuda tensors yet (pass an additive float mask)`);
+  const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2], E = q.shape[q.ndim - 1], Ev = v.shape[v.ndim - 1];
+  const lead = q.shape.slice(0, -2), BH = numelOf(lead);
+  const scores = (qf: Tensor, kf: Tensor): Tensor => {
+    let s = qf.matmul(kf.transpose(-2, -1)).mul(scale);
+    if (causal) s = s.add(causalMask(L, S).to(s.dtype));
+    if (mask) s = s.add(mask.to(s.dtype));
+    return s.softmax(-1);
+  };
+  let out: Tensor;
+  if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && !mask && E === Ev && (E === 64 || E === 128) && BH > 0) {
+    const H = lead.length ? lead[lead.length - 1] : 1;
+    const q4 = contig(q.detach()).reshape([BH / H, H, L, E]), k4 = contig(k.detach()).reshape([BH / H, H, S, E]);
+    const v4 = contig(v.detach()).reshape([BH / H, H, S, E]);
+    out = emptyCuda([BH / H, H, L, E], q.dtype, op);
+    args().num(scale).num(causal ? 1 : 0).view(q4).view(k4).view(v4).view(out);
+    native().cudaFlashAttnFwd(q4.storage.ptr, k4.storage.ptr, v4.storage.ptr, out.storage.ptr);
+    release([q, k, v], q4, k4, v4);
+  } else {
+    out = noGrad(() => scores(q.detach(), k.detach()).matmul(v.detach()));
+  }
+  const y = out.reshape([...lead, L, Ev]);
+  if (y !== out) out.dispose();
+  return attach(y, op, [q, k, v], (g, [sq, sk, sv]) => {
+    const [qf, kf, vf, gf] = [sq, sk, sv, g].map((t) => t.to('float32'));
+    const p = scores(qf, kf);
+    const dv = p.transpose(-2, -1).matmul(gf);
+    const dp = gf.matmul(vf.transpose(-2, -1));
+    const ds = p.mul(dp.sub(dp.mul(p).sum(-1, { keepdim: true })));
+    const dq = ds.matmul(kf).mul(scale), dk = ds.transpose(-2, -1).matmul(qf).mul(scale);
+    return [dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)];
+  }, [q, k, v]);
+}
