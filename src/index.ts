@@ -59,6 +59,7 @@ export * as nnUtils from './optim/clip';
 export * as cuda from './backend/cuda';
 export * as train from './train/index';
 export * as amp from './amp/index';
+export { autocast } from './amp/autocast';
 export * as worker from './worker';
 // Types named in the signatures above (options objects, hooks, internals reachable from Tensor), so
 // TypeScript users can name them and the API reference (npm run docs) documents them.

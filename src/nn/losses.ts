@@ -2,6 +2,7 @@
 // Huber), classification (cross-entropy with class indices or probabilities, NLL, BCE, BCE with
 // logits), KL divergence, cosine embedding, cosine similarity. reduction: 'none' | 'mean' | 'sum'
 // (klDiv also 'batchmean'). Class-index cross-entropy and NLL run fused native kernels (ops/loss.ts).
+import { castFloat32 } from '../amp/autocast';
 import { Tensor, fmtShape, isTensor, broadcastShapes } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { isFloat, DType } from '../dtype';
@@ -28,7 +29,7 @@ function floatInput(t: unknown, op: string, name: string): Tensor {
   if (!isTensor(t)) throw new TypeError(`${op}: ${name} must be a tensor`);
   t._check(op);
   if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${name} must be floating point, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
-  return t;
+  return castFloat32(t);   // losses compute in float32 under autocast
 }
 
 const warned = new Set<string>();

@@ -1,6 +1,7 @@
 // scaledDotProductAttention: softmax(q kᵀ · scale + mask) v with optional causal mask and dropout,
 // as one fused native kernel (tiled, online softmax, the L×S matrix never stored) with a fused
 // backward. Shapes (..., L, E), (..., S, E), (..., S, Ev) -> (..., L, Ev).
+import { autocastDtype, castLow } from '../amp/autocast';
 import { cudaAttention } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
@@ -23,6 +24,7 @@ export interface SdpaOpts {
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: SdpaOpts = {}): Tensor {
   if (tracing.active) return traceOp('scaledDotProductAttention', scaledDotProductAttention, [q, k, v, o]);
   const op = 'scaledDotProductAttention';
+  if (autocastDtype()) { q = castLow(q); k = castLow(k); v = castLow(v); }
   for (const t of [q, k, v]) t._check(op);
   if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim) {
     throw new RangeError(`${op}: query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same rank >= 2`);

@@ -2,6 +2,7 @@
 // outer, addmm and linear. They all run the native batched GEMM, which reads strided views, so the
 // transposes in forward and backward are views (shape/stride swaps), never copies. Backward rules
 // are next to each op and are written with these same ops, so double backward works too.
+import { autocastDtype, castLow } from '../amp/autocast';
 import { emptyCuda } from '../cuda/memory';
 import { cudaMatmulInto } from '../cuda/ops';
 import { native } from '../backend/native';
@@ -153,6 +154,7 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (tracing.active) return traceOp('matmul', matmul, [a, b]);
+  if (autocastDtype()) { a = castLow(a); b = castLow(b); }
   checkDtypes('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both arguments need to be at least 1-D, but they are ${a.ndim}-D and ${b.ndim}-D (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
@@ -179,6 +181,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /** Matrix product of two 2-D tensors (torch.mm): (n, m)·(m, p) -> (n, p). No broadcasting. */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (tracing.active) return traceOp('mm', mm, [a, b]);
+  if (autocastDtype()) { a = castLow(a); b = castLow(b); }
   checkDtypes('mm', a, b);
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new RangeError(`mm: expected 2-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -189,6 +192,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 /** Batched matrix product of two 3-D tensors with the same batch size (torch.bmm): (b, n, m)·(b, m, p). */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (tracing.active) return traceOp('bmm', bmm, [a, b]);
+  if (autocastDtype()) { a = castLow(a); b = castLow(b); }
   checkDtypes('bmm', a, b);
   if (a.ndim !== 3 || b.ndim !== 3) {
     throw new RangeError(`bmm: expected 3-D tensors, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -290,6 +294,11 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpts
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (tracing.active) return traceOp('linear', linear, [x, weight, bias]);
+  if (autocastDtype()) { x = castLow(x); weight = castLow(weight); if (bias) bias = castLow(bias); }
+  return linearImpl(x, weight, bias);
+}
+
+function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkDtypes('linear', x, weight);
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D (out_features, in_features), got shape ${fmtShape(weight.shape)}`);
   if (x.ndim === 0) throw new RangeError('linear: input must be at least 1-D, got a 0-d tensor');
@@ -309,7 +318,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     return bias ? y.add(bias) : y;
   }
   if (LOW_PRECISION.has(x.dtype)) {
-    return linear(x.to('float32'), weight.to('float32'), bias ? bias.to('float32') : null).to(x.dtype);
+    return linearImpl(x.to('float32'), weight.to('float32'), bias ? bias.to('float32') : null).to(x.dtype);
   }
   const x2 = x.ndim === 2 ? x : x.reshape([numelOf(x.shape.slice(0, -1)), inF]);   // not -1: inF may be 0
   const out = linear2d(x2, weight, bias ?? null);

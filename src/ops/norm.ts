@@ -2,6 +2,7 @@
 // RMS norm over trailing dims, group norm (the row kernel on (N*G, C/G*L) rows plus a per-channel
 // affine), and batch norm with running statistics. Each forward saves mean/rstd; the backward is one
 // call of the backward kernel. Exposed as nn.functional.layerNorm/rmsNorm/groupNorm/batchNorm.
+import { castFloat32 } from '../amp/autocast';
 import { cudaLayerNormRows } from '../cuda/nn';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
@@ -109,6 +110,7 @@ function normalizedDims(x: Tensor, normalizedShape: number | readonly number[], 
 function normOverTrailing(op: string, rms: boolean, x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null | undefined,
   bias: Tensor | null | undefined, eps: number): Tensor {
   checkTensor(x, op, 'the input');
+  x = castFloat32(x);
   const ns = normalizedDims(x, normalizedShape, op);
   if (typeof eps !== 'number' || !(eps >= 0)) throw new RangeError(`${op}: eps must be a number >= 0, got ${eps}`);
   const w = checkParam(weight, op, 'weight', ns), b = checkParam(bias, op, 'bias', ns);

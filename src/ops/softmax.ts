@@ -2,6 +2,7 @@
 // fused native kernels for the forward and for the backward
 //   softmax:     dx = y * (g - sum(g * y))        log_softmax: dx = g - exp(y) * sum(g)
 // float16/bfloat16 compute in float32; integer inputs need a float { dtype } (as in PyTorch).
+import { castFloat32 } from '../amp/autocast';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, normDim } from '../tensor';
@@ -50,6 +51,7 @@ function backwardKernel(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor
 
 function softmaxImpl(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number, o: SoftmaxOpts = {}): Tensor {
   checkTensor(x, name, 'the input');
+  x = castFloat32(x);
   if (typeof dim !== 'number') throw new TypeError(`${name}: dim must be given as an integer (got ${String(dim)})`);
   const log = name === 'logSoftmax';
   const dt = o?.dtype !== undefined ? checkDtype(o?.dtype, name) : x.dtype;
