@@ -154,6 +154,27 @@ NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides s
 typedef struct { int32_t ndim; int64_t offset; int64_t shape[NRC_MAX_DIMS]; int64_t strides[NRC_MAX_DIMS]; } nrc_view;
 NRC_API nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_view* dv, nrc_dtype src_dt, const void* src, const nrc_view* sv);
 NRC_API nrc_status nrc_binary_strided(nrc_binary_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
+typedef enum {
+  NRCU_RELU = 0, NRCU_GELU_ERF = 1, NRCU_GELU_TANH = 2, NRCU_SILU = 3, NRCU_EXP = 4, NRCU_LOG = 5, NRCU_NEG = 6,
+  NRCU_ABS = 7, NRCU_SQRT = 8, NRCU_RSQRT = 9, NRCU_TANH = 10, NRCU_SIGMOID = 11, NRCU_SIN = 12, NRCU_COS = 13,
+  NRCU_SQUARE = 14, NRCU_RECIPROCAL = 15, NRCU_LEAKY_RELU = 16, NRCU_ELU = 17,
+  NRCU_SOFTPLUS = 18, NRCU_HARDTANH = 19, NRCU_SIGN = 20,
+  NRCU_FLOOR = 21, NRCU_CEIL = 22, NRCU_ROUND = 23, NRCU_TRUNC = 24, NRCU_LOG1P = 25, NRCU_EXPM1 = 26,
+  NRCU_ERF = 27, NRCU_ISNAN = 28, NRCU_ISINF = 29, NRCU_ISFINITE = 30, NRCU_LOGICAL_NOT = 31
+} nrc_unary_ext_op;
+NRC_API nrc_status nrc_unary_strided(nrc_unary_ext_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* x, const nrc_view* xv, float a, float b);
+typedef enum {
+  NRCB_RELU_BW = 0, NRCB_GELU_BW = 1, NRCB_GELU_TANH_BW = 2, NRCB_SILU_BW = 3,
+  NRCB_SIGMOID_BW = 4, NRCB_TANH_BW = 5, NRCB_LEAKY_RELU_BW = 6,
+  NRCB_ELU_BW = 7, NRCB_SOFTPLUS_BW = 8,
+  NRCB_HARDTANH_BW = 9, NRCB_THRESHOLD_BW = 10,
+  NRCB_EQ = 11, NRCB_NE = 12, NRCB_LT = 13, NRCB_LE = 14, NRCB_GT = 15, NRCB_GE = 16,
+  NRCB_LOGICAL_AND = 17, NRCB_LOGICAL_OR = 18, NRCB_LOGICAL_XOR = 19, NRCB_FMOD = 20, NRCB_REMAINDER = 21,
+  NRCB_ATAN2 = 22, NRCB_FLOOR_DIVIDE = 23
+} nrc_binary_ext_op;
+NRC_API nrc_status nrc_binary_ext(nrc_binary_ext_op op, nrc_dtype dt, nrc_dtype out_dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv, float alpha, float beta);
+NRC_API nrc_status nrc_where_strided(nrc_dtype dt, void* out, const nrc_view* ov, const void* cond, const nrc_view* cv, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
+NRC_API nrc_status nrc_dropout(nrc_dtype dt, const void* x, void* y, uint8_t* mask, size_t n, float p, uint64_t seed, uint64_t offset);
 #ifdef __cplusplus
 }
 #endif

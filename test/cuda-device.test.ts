@@ -141,6 +141,89 @@ describe.runIf(GPU)('cuda tensors against the CPU kernels', () => {
     m.parameters().forEach((p, i) => close(back(p.grad!), gradsCpu[i], 1e-4));
   });
 
+  it('comparisons, where, activation gradients and dropout', () => {
+    const x = nr.randn([5, 7]), y = nr.randn([7]);
+    for (const f of ['eq', 'lt', 'ge'] as const) expect(back((onGpu(x) as any)[f](onGpu(y))).toArray()).toEqual((x as any)[f](y).toArray());
+    close(back(nr.where(onGpu(x).gt(0), onGpu(x), onGpu(y))), nr.where(x.gt(0), x, y), 0);
+    for (const f of ['gelu', 'silu', 'tanh', 'sigmoid', 'relu', 'sqrt', 'log'] as const) {
+      const xin = f === 'sqrt' || f === 'log' ? x.abs().add(0.1) : x;
+      const a = xin.clone().requiresGrad_(), b = onGpu(xin).requiresGrad_();
+      (a as any)[f]().sum().backward();
+      (b as any)[f]().sum().backward();
+      close(back((onGpu(xin) as any)[f]()), (xin as any)[f](), 1e-5);
+      close(back(b.grad!), a.grad!, 1e-5);
+    }
+    const big = nr.ones([1 << 20], { device: 'cuda' }).requiresGrad_();
+    nr.manualSeed(5);
+    const d1 = nr.nn.functional.dropout(big, { p: 0.25 });
+    nr.manualSeed(5);
+    const d2 = nr.nn.functional.dropout(big, { p: 0.25 });
+    expect(back(d1).toArray()).toEqual(back(d2).toArray());
+    const kept = (d1.ne(0).sum().item() as number) / (1 << 20);
+    expect(Math.abs(kept - 0.75)).toBeLessThan(0.01);
+    d1.sum().backward();
+    close(back(big.grad!), d1.detach().to('cpu'), 1e-6);   // gradient = mask / (1 - p) = the output for an input of ones
+  });
+
+  it('layerNorm, cross-entropy, embedding and AdamW match the CPU', () => {
+    const x = nr.randn([6, 32]), w = nr.randn([32]), b = nr.randn([32]);
+    const [xa, wa, ba] = [x, w, b].map((t) => t.clone().requiresGrad_());
+    const [xb, wb, bb] = [x, w, b].map((t) => onGpu(t).requiresGrad_());
+    nr.nn.functional.layerNorm(xa, [32], { weight: wa, bias: ba }).square().sum().backward();
+    const yb = nr.nn.functional.layerNorm(xb, [32], { weight: wb, bias: bb });
+    close(back(yb), nr.nn.functional.layerNorm(x, [32], { weight: w, bias: b }), 1e-5);
+    yb.square().sum().backward();
+    for (const [g, r] of [[xb, xa], [wb, wa], [bb, ba]]) close(back(g.grad!), r.grad!, 1e-4);
+    const logits = nr.randn([9, 11]), tgt = nr.tensor([0, 3, 10, -100, 2, 2, 7, 1, 5]);
+    const la = logits.clone().requiresGrad_(), lb = onGpu(logits).requiresGrad_();
+    const ca = nr.nn.functional.crossEntropy(la, tgt), cb = nr.nn.functional.crossEntropy(lb, onGpu(tgt));
+    expect(cb.item()).toBeCloseTo(ca.item() as number, 5);
+    ca.backward(); cb.backward();
+    close(back(lb.grad!), la.grad!, 1e-5);
+    const table = nr.randn([20, 8]), ids = nr.tensor([[1, 19, 1], [0, 5, 1]]);
+    const ta = table.clone().requiresGrad_(), tb = onGpu(table).requiresGrad_();
+    const ea = nr.nn.functional.embedding(ids, ta), eb = nr.nn.functional.embedding(onGpu(ids), tb);
+    close(back(eb), ea, 0);
+    ea.mul(ea).sum().backward(); eb.mul(eb).sum().backward();
+    close(back(tb.grad!), ta.grad!, 1e-5);
+    const pa = nr.randn([300]).requiresGrad_(), pb = onGpu(pa.detach()).requiresGrad_();
+    const oa = new nr.optim.AdamW([pa], { lr: 1e-2, weightDecay: 0.1 }), ob = new nr.optim.AdamW([pb], { lr: 1e-2, weightDecay: 0.1 });
+    for (let i = 0; i < 3; i++) {
+      oa.zeroGrad(); ob.zeroGrad();
+      pa.square().sum().backward(); pb.square().sum().backward();
+      oa.step(); ob.step();
+    }
+    close(back(pb.detach()), pa.detach(), 1e-5);
+  });
+
+  it('attention forward and backward: composed (float32, masks) and flash (bf16, causal, d 64/128)', () => {
+    const F = nr.nn.functional;
+    for (const [dtype, E, causal, tol] of [['float32', 24, false, 1e-4], ['float32', 32, true, 1e-4], ['bfloat16', 64, true, 3e-2], ['bfloat16', 128, false, 3e-2]] as const) {
+      const [q, k, v] = [0, 1, 2].map(() => nr.randn([2, 3, 40, E]));
+      const cpu = [q, k, v].map((t) => t.to(dtype).to('float32').requiresGrad_());
+      const gpu = [q, k, v].map((t) => onGpu(t.to(dtype)).requiresGrad_());
+      const ya = F.scaledDotProductAttention(cpu[0], cpu[1], cpu[2], { isCausal: causal });
+      const yb = F.scaledDotProductAttention(gpu[0], gpu[1], gpu[2], { isCausal: causal });
+      close(back(yb).float(), ya, tol);
+      ya.square().sum().backward(); yb.float().square().sum().backward();
+      for (let i = 0; i < 3; i++) close(back(gpu[i].grad!).float(), cpu[i].grad!, 5 * tol);
+    }
+  });
+
+  it('autocast on cuda: bf16 GEMMs and attention, float32 losses and master weights', () => {
+    nr.manualSeed(1);
+    const m = new nr.nn.Sequential(new nr.nn.Linear(64, 128), new nr.nn.GELU({ approximate: 'tanh' } as any), new nr.nn.Linear(128, 10)).to('cuda');
+    const x = nr.randn([32, 64], { device: 'cuda' }), t = nr.randint(0, 10, [32]).to('cuda');
+    const loss = nr.autocast('bfloat16', () => {
+      const h = m.forward(x);
+      expect(h.dtype).toBe('bfloat16');
+      return nr.nn.functional.crossEntropy(h, t);
+    });
+    expect(loss.dtype).toBe('float32');
+    loss.backward();
+    for (const p of m.parameters()) { expect(p.grad!.dtype).toBe('float32'); expect(p.grad!.device).toBe('cuda'); }
+  });
+
   it('mixing devices and ops without a CUDA kernel are clear errors', () => {
     const g = onGpu(nr.randn([3]));
     expect(() => g.add(nr.randn([3]))).toThrow(/^add: expected all tensors on one device, got cuda and cpu/);

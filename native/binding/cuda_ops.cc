@@ -83,19 +83,74 @@ NR_BINDING(cudaBinary) {
   return env.Undefined();
 }
 
-// cudaUnary(out, x), args: num(op: nrc_unary_op), view(out), view(x); contiguous, same float dtype.
+// cudaUnary(out, x), args: num(op: nrc_unary_ext_op), num(a), num(b), view(out), view(x) (same shape;
+// out of x's dtype, or bool for the predicates).
 NR_BINDING(cudaUnary) {
   Napi::Env env = info.Env();
   ArgReader r(info, "unary");
   int64_t op = r.i64();
+  float a = (float)r.num(), b = (float)r.num();
   const CudaApi* api = cuda_api_or_throw(env, "unary");
   View o = r.view_in(cuda_buf(info, 0, "unary"));
   View x = r.view_in(cuda_buf(info, 1, "unary"));
   same_shape(env, o, x, "unary");
-  if (x.dtype != o.dtype || !is_float16ish(o.dtype)) throw_type(env, "unary: cuda kernels take float32, float16 or bfloat16");
-  if (!o.is_contiguous() || !x.is_contiguous()) throw_error(env, "unary: cuda views must be contiguous");
-  if (op < 0 || op > NRC_SIGMOID) throw_range(env, "unary: unknown op code");
-  cuda_check(env, api, api->nrc_unary((nrc_unary_op)op, to_nrc(o.dtype), x.data, o.data, (size_t)o.numel), "unary");
+  if (op < 0 || op > NRCU_LOGICAL_NOT) throw_range(env, "unary: unknown op code");
+  nrc_view ov = to_view(env, o, "unary"), xv = to_view(env, x, "unary");
+  cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, to_nrc(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
+  return env.Undefined();
+}
+
+// cudaBinaryExt(out, a, b), args: num(op: nrc_binary_ext_op), num(alpha), num(beta), view(out), view(a),
+// view(b): a and b of one dtype broadcast to out's shape; out of that dtype or bool (comparisons).
+NR_BINDING(cudaBinaryExt) {
+  Napi::Env env = info.Env();
+  ArgReader r(info, "binary");
+  int64_t op = r.i64();
+  float al = (float)r.num(), be = (float)r.num();
+  const CudaApi* api = cuda_api_or_throw(env, "binary");
+  View o = r.view_in(cuda_buf(info, 0, "binary"));
+  View x = r.view_in(cuda_buf(info, 1, "binary"));
+  View y = r.view_in(cuda_buf(info, 2, "binary"));
+  same_shape(env, o, x, "binary");
+  same_shape(env, o, y, "binary");
+  if (x.dtype != y.dtype) throw_type(env, "binary: operands must share one dtype on cuda");
+  if (op < 0 || op > NRCB_FLOOR_DIVIDE) throw_range(env, "binary: unknown op code");
+  nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
+  cuda_check(env, api, api->nrc_binary_ext((nrc_binary_ext_op)op, to_nrc(x.dtype), to_nrc(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be), "binary");
+  return env.Undefined();
+}
+
+// cudaWhere(out, cond, a, b), args: view(out), view(cond: bool), view(a), view(b), all broadcast to out's shape.
+NR_BINDING(cudaWhere) {
+  Napi::Env env = info.Env();
+  const CudaApi* api = cuda_api_or_throw(env, "where");
+  ArgReader r(info, "where");
+  View o = r.view_in(cuda_buf(info, 0, "where")), c = r.view_in(cuda_buf(info, 1, "where"));
+  View x = r.view_in(cuda_buf(info, 2, "where")), y = r.view_in(cuda_buf(info, 3, "where"));
+  same_shape(env, o, c, "where");
+  same_shape(env, o, x, "where");
+  same_shape(env, o, y, "where");
+  if (c.dtype != DType::b8 || x.dtype != o.dtype || y.dtype != o.dtype) throw_type(env, "where: expected a bool condition and values of the output dtype");
+  nrc_view ov = to_view(env, o, "where"), cv = to_view(env, c, "where"), xv = to_view(env, x, "where"), yv = to_view(env, y, "where");
+  cuda_check(env, api, api->nrc_where_strided(to_nrc(o.dtype), o.data, &ov, c.data, &cv, x.data, &xv, y.data, &yv), "where");
+  return env.Undefined();
+}
+
+// cudaDropout(x, y, mask), args: num(p), num(seedLo), num(seedHi), num(offset), view(x), view(y), view(mask: uint8);
+// all contiguous with one element count; x and y of one float dtype.
+NR_BINDING(cudaDropout) {
+  Napi::Env env = info.Env();
+  const CudaApi* api = cuda_api_or_throw(env, "dropout");
+  ArgReader r(info, "dropout");
+  float p = (float)r.num();
+  uint64_t lo = (uint64_t)r.num(), hi = (uint64_t)r.num(), off = (uint64_t)r.num();
+  View x = r.view_in(cuda_buf(info, 0, "dropout")), y = r.view_in(cuda_buf(info, 1, "dropout")), m = r.view_in(cuda_buf(info, 2, "dropout"));
+  if (!x.is_contiguous() || !y.is_contiguous() || !m.is_contiguous() || x.numel != y.numel || m.numel != x.numel ||
+      x.dtype != y.dtype || m.dtype != DType::u8 || !is_float16ish(x.dtype))
+    throw_error(env, "dropout: expected contiguous float32/float16/bfloat16 x and y and a uint8 mask of one size");
+  if (!(p >= 0.f && p < 1.f)) throw_range(env, "dropout: p must be in [0, 1)");
+  if (x.numel == 0) return env.Undefined();
+  cuda_check(env, api, api->nrc_dropout(to_nrc(x.dtype), x.data, y.data, m.ptr<uint8_t>(), (size_t)x.numel, p, lo | (hi << 32), off), "dropout");
   return env.Undefined();
 }
 

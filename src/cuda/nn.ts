@@ -8,6 +8,7 @@ import { args } from '../backend/args';
 import { DType } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
+import { nextCounters } from '../random';
 import { emptyCuda, cudaClone, cudaFill, toCuda } from './memory';
 import { checkSameDevice } from './ops';
 
@@ -176,4 +177,21 @@ export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | nu
     const dq = ds.matmul(kf).mul(scale), dk = ds.transpose(-2, -1).matmul(qf).mul(scale);
     return [dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)];
   }, [q, k, v]);
+}
+
+/**
+ * Inverted dropout on cuda: the library's counter-based Philox mask (seeded from the global generator,
+ * so nr.manualSeed reproduces it on a given GPU); the backward multiplies by the saved uint8 mask.
+ */
+export function cudaDropout(x: Tensor, p: number): Tensor {
+  floatOnly('dropout', x);
+  const xc = contig(x.detach());
+  const y = emptyCuda(x.shape, x.dtype, 'dropout'), mask = emptyCuda(x.shape, 'uint8', 'dropout');
+  const [lo, hi, off] = nextCounters(x.numel());
+  args().num(p).num(lo).num(hi).num(off).view(xc).view(y).view(mask);
+  native().cudaDropout(xc.storage.ptr, y.storage.ptr, mask.storage.ptr);
+  release([x], xc);
+  attach(y, 'dropout', [x], (g, [m]) => [g.mul(m.to(g.dtype)).mul(1 / (1 - p))], [mask]);
+  mask.dispose();
+  return y;
 }

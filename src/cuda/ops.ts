@@ -9,13 +9,29 @@ import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesM
 import { emptyCuda, cudaClone, cudaCopyInto, toCuda } from './memory';
 
 const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
-const UNARY: Record<string, number> = { relu: 0, gelu_tanh: 1, silu: 2, exp: 3, neg: 4, tanh: 5, sigmoid: 6 };
+// nrc_binary_ext_op: activation backward (a = grad, b = saved input/output), comparisons, logical, rounding division
+const BINARY_EXT: Record<string, number> = {
+  relu_bw: 0, gelu_bw: 1, gelu_tanh_bw: 2, silu_bw: 3, sigmoid_bw: 4, tanh_bw: 5, leaky_relu_bw: 6, elu_bw: 7, softplus_bw: 8,
+  hardtanh_bw: 9, threshold_bw: 10, eq: 11, ne: 12, lt: 13, le: 14, gt: 15, ge: 16, logical_and: 17, logical_or: 18, logical_xor: 19,
+  fmod: 20, remainder: 21, atan2: 22, floor_divide: 23,
+};
+const BOOL_OUT = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_and', 'logical_or', 'logical_xor']);
+const BOOL_AS_LOGICAL: Record<string, string> = { add: 'logical_or', maximum: 'logical_or', mul: 'logical_and', minimum: 'logical_and' };
+// nrc_unary_ext_op, by the CPU kernel names runUnary uses
+const UNARY: Record<string, number> = {
+  relu: 0, gelu: 1, gelu_tanh: 2, silu: 3, exp: 4, log: 5, neg: 6, abs: 7, sqrt: 8, rsqrt: 9, tanh: 10, sigmoid: 11, sin: 12, cos: 13,
+  square: 14, reciprocal: 15, leaky_relu: 16, elu: 17, softplus: 18, hardtanh: 19, sign: 20, floor: 21, ceil: 22, round: 23, trunc: 24,
+  log1p: 25, expm1: 26, erf: 27, isnan: 28, isinf: 29, isfinite: 30, logical_not: 31,
+};
+const PREDICATES = new Set(['isnan', 'isinf', 'isfinite', 'logical_not']);
 const BINARY_DTYPES = new Set<DType>(['float32', 'float16', 'bfloat16', 'float64', 'int32', 'int64']);
 const HALF_OR_FLOAT = new Set<DType>(['float32', 'float16', 'bfloat16']);
 
+
 /** Names of the tensor ops that have CUDA kernels (every other op throws on a cuda tensor). */
 export function supportedOps(): string[] {
-  return [...Object.keys(BINARY), ...Object.keys(UNARY).map((n) => (n === 'gelu_tanh' ? "gelu (approximate: 'tanh')" : n)),
+  return [...Object.keys(BINARY), ...Object.keys(BINARY_EXT).filter((n) => !n.endsWith('_bw')), ...Object.keys(UNARY).filter((n) => n !== 'gelu_tanh'),
+    'where', 'dropout', 'layerNorm', 'crossEntropy', 'embedding', 'Adam/AdamW (float32 parameters)', 'scaledDotProductAttention',
     'matmul', 'mm', 'bmm', 'linear', 'softmax (float32/float16/bfloat16)', 'sum', 'mean', 'to', 'contiguous', 'clone', 'copy_', 'fill_',
     'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray'];
 }
@@ -42,22 +58,34 @@ function operand(x: Tensor | number | boolean, dtype: DType, op: string): Tensor
   return x.dtype === dtype ? x : cudaClone(x, dtype);
 }
 
-/** out = x op y on cuda (broadcast; x or y may be a JS number); `into` receives the result in place. */
-export function cudaBinary(name: string, label: string, x: Tensor, y: Tensor | number | boolean, rt: DType, alpha: number, into?: Tensor): Tensor {
+/**
+ * out = x op y on cuda with broadcasting (y may be a JS number), for the arithmetic ops, comparisons
+ * and logical ops (bool out), rounding divisions and the activation backward ops (a = grad). `rt` is
+ * the promoted dtype; `into` receives the result in place.
+ */
+export function cudaBinary(name: string, label: string, x: Tensor, y: Tensor | number | boolean, rt: DType, alpha: number, beta: number, into?: Tensor): Tensor {
   checkSameDevice(label, x, y, into);
-  const code = BINARY[name];
-  if (code === undefined || !BINARY_DTYPES.has(rt) || (name === 'pow' && !isFloat(rt))) {
-    throw new Error(`${label}: not implemented for cuda tensors of dtype ${rt} (runs on cuda: ${Object.keys(BINARY).join(', ')} on float and int32/int64 tensors)`);
+  if (rt === 'bool' && BOOL_AS_LOGICAL[name]) name = BOOL_AS_LOGICAL[name];
+  const logical = name.startsWith('logical_');
+  const inDtype: DType = logical ? 'bool' : rt;
+  const outDtype: DType = BOOL_OUT.has(name) ? 'bool' : rt;
+  const arith = BINARY[name] !== undefined;
+  if ((!arith && BINARY_EXT[name] === undefined) || (arith && (!BINARY_DTYPES.has(rt) || (name === 'pow' && !isFloat(rt))))) {
+    throw new Error(`${label}: not implemented for cuda tensors of dtype ${rt} yet (move the tensors with .to('cpu'))`);
   }
-  const xin = operand(x, rt, label);
-  let yin = operand(y, rt, label);
-  if (alpha !== 1) { const s = cudaBinary('mul', label, yin, alpha, rt, 1); if (yin !== y) yin.dispose(); yin = s; }
+  const xin = operand(x, inDtype, label);
+  let yin = operand(y, inDtype, label);
+  if (arith && alpha !== 1) { const s = cudaBinary('mul', label, yin, alpha, inDtype, 1, 0); if (yin !== y) yin.dispose(); yin = s; }
   const shape = broadcastShapes(label, xin.shape, yin.shape);
-  const direct = into && into.dtype === rt && into.isContiguous() && shapeEq(into.shape, shape) && !sharesMemory(into, xin) && !sharesMemory(into, yin);
-  const out = direct ? into! : emptyCuda(shape, rt, label);
+  const direct = into && into.dtype === outDtype && into.isContiguous() && shapeEq(into.shape, shape) && !sharesMemory(into, xin) && !sharesMemory(into, yin);
+  const out = direct ? into! : emptyCuda(shape, outDtype, label);
   try {
-    args().num(code).view(out).view(xin, shape, broadcastStridesTo(xin, shape, label)).view(yin, shape, broadcastStridesTo(yin, shape, label));
-    native().cudaBinary(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
+    const a = args();
+    if (arith) a.num(BINARY[name]);
+    else a.num(BINARY_EXT[name]).num(alpha).num(beta);
+    a.view(out).view(xin, shape, broadcastStridesTo(xin, shape, label)).view(yin, shape, broadcastStridesTo(yin, shape, label));
+    if (arith) native().cudaBinary(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
+    else native().cudaBinaryExt(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
   } finally {
     if (xin !== x) xin.dispose();
     if (yin !== y) yin.dispose();
@@ -67,20 +95,34 @@ export function cudaBinary(name: string, label: string, x: Tensor, y: Tensor | n
   return out;
 }
 
-/** out = op(x) on cuda for the library's unary kernels (float32/float16/bfloat16). */
-export function cudaUnary(name: string, label: string, x: Tensor, into?: Tensor): Tensor {
+/** out = op(x) on cuda (any layout); floatOnly ops promote integer input to float32; a, b: op parameters. */
+export function cudaUnary(name: string, label: string, x: Tensor, a: number, b: number, floatOnly: boolean, into?: Tensor): Tensor {
   checkSameDevice(label, x, into);
   const code = UNARY[name];
-  if (code === undefined || !HALF_OR_FLOAT.has(x.dtype)) {
-    throw new Error(`${label}: not implemented for cuda tensors of dtype ${x.dtype} (runs on cuda: ${Object.keys(UNARY).join(', ')} on float32/float16/bfloat16)`);
-  }
-  const xin = x.isContiguous() ? x : cudaClone(x, x.dtype);
-  const out = emptyCuda(x.shape, x.dtype, label);
+  if (code === undefined) throw new Error(`${label}: not implemented for cuda tensors yet (move the tensor with .to('cpu'))`);
+  const xin = floatOnly && !isFloat(x.dtype) ? cudaClone(x, 'float32') : x;
+  const out = emptyCuda(x.shape, PREDICATES.has(name) ? 'bool' : xin.dtype, label);
   try {
-    args().num(code).view(out).view(xin);
+    args().num(code).num(a).num(b).view(out).view(xin);
     native().cudaUnary(out.storage.ptr, xin.storage.ptr);
   } finally { if (xin !== x) xin.dispose(); }
   if (into) { cudaCopyInto(into, out, out.strides); out.dispose(); into.storage.version++; return into; }
+  return out;
+}
+
+/** out = cond ? x : y on cuda, broadcast; x and y converted to dtype. */
+export function cudaWhere(cond: Tensor, x: Tensor, y: Tensor, dtype: DType): Tensor {
+  checkSameDevice('where', cond, x, y);
+  const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
+  const c = operand(cond, 'bool', 'where'), xin = operand(x, dtype, 'where'), yin = operand(y, dtype, 'where');
+  const out = emptyCuda(shape, dtype, 'where');
+  try {
+    args().view(out).view(c, shape, broadcastStridesTo(c, shape, 'where')).view(xin, shape, broadcastStridesTo(xin, shape, 'where'))
+      .view(yin, shape, broadcastStridesTo(yin, shape, 'where'));
+    native().cudaWhere(out.storage.ptr, c.storage.ptr, xin.storage.ptr, yin.storage.ptr);
+  } finally {
+    for (const [t, u] of [[c, cond], [xin, x], [yin, y]]) if (t !== u) t.dispose();
+  }
   return out;
 }
 

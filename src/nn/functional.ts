@@ -1,5 +1,6 @@
 // nn.functional: stateless versions of the layers (activations, dropout, linear, embedding, norms)
 // and every loss, with PyTorch's argument order and an options object for keyword arguments.
+import { cudaDropout } from '../cuda/nn';
 import { Tensor, fmtShape, isTensor } from '../tensor';
 import { isFloat } from '../dtype';
 import { rand } from '../creation';
@@ -100,6 +101,7 @@ export function dropout(x: Tensor, o: { p?: number; training?: boolean } = {}): 
   if (!training || p === 0) return x;
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a floating-point input, got ${x.dtype}`);
   if (p === 1) return x.mul(0);
+  if (x.device !== 'cpu') return cudaDropout(x, p);
   const u = rand(x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32' });
   const keep = u.lt(1 - p);
   u.dispose();

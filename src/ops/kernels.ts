@@ -4,7 +4,7 @@ import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType, resultType, isFloat, defaultFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor, sharesMemory, checkWritable } from '../tensor';
-import { cudaBinary, cudaUnary } from '../cuda/ops';
+import { cudaBinary, cudaUnary, cudaWhere } from '../cuda/ops';
 
 /** Throws a TypeError naming `op` unless x is a tensor (or, with scalars, a JS number/boolean). */
 export function checkOperand(x: unknown, op: string, what: string, scalars = true): void {
@@ -45,8 +45,7 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   x._check(label);
   if (x.device !== 'cpu') {
     if (o.out) checkWritable(o.out, label);
-    if (o.a || o.b) throw new Error(`${label}: not implemented for cuda tensors yet`);
-    return cudaUnary(name, label, x, o.out);
+    return cudaUnary(name, label, x, o.a ?? 0, o.b ?? 0, !!o.floatOnly, o.out);
   }
   const pred = PREDICATES.has(name);
   let want: DType = computeDtype(x.dtype);
@@ -88,8 +87,8 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   const rt = binaryResultType(name, x, y, o.trueDiv);
   if (x.device !== 'cpu' || (isTensor(y) && y.device !== 'cpu') || (o.out && o.out.device !== 'cpu')) {
     if (o.out) checkWritable(o.out, label);
-    if (o.b || o.outDtype) throw new Error(`${label}: not implemented for cuda tensors yet`);
-    return cudaBinary(name, label, x, y, rt, o.a ?? 1, o.out);
+    if (o.outDtype) throw new Error(`${label}: an explicit output dtype is not implemented for cuda tensors yet`);
+    return cudaBinary(name, label, x, y, rt, o.a ?? 1, o.b ?? 0, o.out);
   }
   const isCmp = COMPARES.has(name);
   let kname = name;
@@ -138,8 +137,9 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
 export function runWhere(cond: Tensor, x: Tensor, y: Tensor): Tensor {
   checkOperand(cond, 'where', 'the condition', false);
   cond._check('where'); x._check('where'); y._check('where');
-  const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
   const dt = resultType(x, y);
+  if (cond.device !== 'cpu' || x.device !== 'cpu' || y.device !== 'cpu') return cudaWhere(cond, x, y, dt);
+  const shape = broadcastShapes('where', cond.shape, x.shape, y.shape);
   const c = cond.dtype === 'bool' ? cond : cond.ne(0);
   const xin = cast(x, dt), yin = cast(y, dt);
   const out = Tensor.empty(shape, dt, false, 'where');
