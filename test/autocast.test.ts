@@ -103,3 +103,34 @@ describe('autocast', () => {
     expect(Math.abs(mixed[59] - full[59])).toBeLessThan(0.1 + 0.2 * full[59]);
   });
 });
+
+describe('fit with mixed precision', () => {
+  it('trains under autocast with a GradScaler and gradient clipping, like the float32 run', async () => {
+    const train = async (o: Record<string, unknown>) => {
+      nr.manualSeed(11);
+      const x = nr.randn([256, 12]), y = x.slice(1, 0, 4).argmax(1);
+      const loader = new nr.data.DataLoader(new nr.data.TensorDataset(x, y), { batchSize: 32, shuffle: true, seed: 0 });
+      const m = new nr.nn.Sequential(new nr.nn.Linear(12, 32), new nr.nn.ReLU(), new nr.nn.Linear(32, 4));
+      const opt = new nr.optim.Adam(m.parameters(), { lr: 1e-2 });
+      const h = await m.fit(loader, { epochs: 5, optimizer: opt, loss: 'crossEntropy', metrics: ['accuracy'], verbose: 0, gradClip: 5, ...o });
+      return { h, m };
+    };
+    const full = await train({});
+    const scaler = new nr.amp.GradScaler({ initScale: 2 ** 12 });
+    const mixed = await train({ autocast: 'bfloat16', gradScaler: scaler, device: 'cpu' });
+    const acc = (r: typeof full) => r.h.logs(r.h.length - 1).accuracy as number;
+    expect(acc(mixed)).toBeGreaterThan(0.8);
+    expect(Math.abs(acc(mixed) - acc(full))).toBeLessThan(0.08);
+    expect(scaler.getScale()).toBeGreaterThan(0);
+    for (const p of mixed.m.parameters()) expect(p.dtype).toBe('float32');
+  });
+
+  it('refuses bad options', async () => {
+    const m = new nr.nn.Linear(2, 2);
+    const opt = new nr.optim.SGD(m.parameters(), { lr: 0.1 });
+    const batches = [[nr.randn([4, 2]), nr.randn([4, 2])]];
+    await expect(m.fit(batches, { optimizer: opt, loss: 'mse', verbose: 0, autocast: 'float32' as any })).rejects.toThrow(/^fit: autocast must be/);
+    await expect(m.fit(batches, { optimizer: opt, loss: 'mse', verbose: 0, device: 'gpu' as any })).rejects.toThrow(/^fit: device must be/);
+    await expect(m.fit(batches, { optimizer: opt, loss: 'mse', verbose: 0, gradScaler: {} as any })).rejects.toThrow(/^fit: gradScaler must be/);
+  });
+});

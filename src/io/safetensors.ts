@@ -131,7 +131,8 @@ export function planWrite(sd: TensorMap, metadata: Record<string, string> | unde
 
 /** The bytes of a tensor in row-major order: a view of its memory when contiguous, else of a copy. */
 function withBytes(t: Tensor, nbytes: number, fn: (b: Uint8Array) => void): void {
-  const c = t.isContiguous() ? t : t.contiguous();
+  // a cuda tensor is read back to the host (a contiguous copy)
+  const c = t.device !== 'cpu' ? t.to('cpu') : t.isContiguous() ? t : t.contiguous();
   try {
     fn(new Uint8Array(c.storage.buf, c.offset * ITEMSIZE[c.dtype], nbytes));
   } finally {

@@ -46,7 +46,7 @@ function asTensor(x: unknown, op: string, what = 'input'): Tensor {
 }
 
 /** A contiguous copy with no autograd (the buffer an out-of-place scatter writes into). */
-export function rawCopy(x: Tensor): Tensor { return Tensor.empty(x.shape, x.dtype).copy_(x); }
+export function rawCopy(x: Tensor): Tensor { return Tensor.empty(x.shape, x.dtype, false, 'copy', x.device).copy_(x); }
 
 /** A 0-dim tensor of dtype holding value. */
 function scalarOf(value: number | boolean, dtype: DType): Tensor { return Tensor.empty([], dtype).fill_(value); }
@@ -104,7 +104,7 @@ function runScatter(out: Tensor, d: number, index: Tensor, src: Tensor | number 
 /** Zero-pads t (at the end of each dim) to `shape`; differentiable (backward: narrow back). */
 function padTo(t: Tensor, shape: Shape): Tensor {
   if (t.shape.every((s, i) => s === shape[i])) return t;
-  const out = Tensor.empty(shape, t.dtype, true);
+  const out = Tensor.empty(shape, t.dtype, true, 'pad', t.device);
   const v = out._view(t.shape, out.strides, 0, 'pad');
   v.copy_(t);
   v.dispose();

@@ -21,14 +21,14 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
     shape[d] += padding[2 * i] + padding[2 * i + 1];
     if (shape[d] < 0) throw new RangeError(`pad: padding ${fmtValue(padding)} makes dim ${d} of ${fmtShape(x.shape)} negative`);
   }
-  const out = Tensor.empty(checkShape(shape, 'pad'), x.dtype).fill_(value);
+  const out = Tensor.empty(checkShape(shape, 'pad'), x.dtype, false, 'pad', x.device).fill_(value);
   // Region of out that receives x (and of x that is kept, for negative padding).
   let dst: Tensor = out, src: Tensor = x.detach();
   for (let d = 0; d < x.ndim; d++) {
     const b = before[d];
     const dStart = Math.max(b, 0), sStart = Math.max(-b, 0);
     const len = Math.min(x.shape[d] - sStart, shape[d] - dStart);
-    if (len <= 0) return attach(out, 'pad', [x], () => [Tensor.empty(x.shape, x.dtype, true)]);
+    if (len <= 0) return attach(out, 'pad', [x], () => [Tensor.empty(x.shape, x.dtype, true, 'pad', x.device)]);
     dst = dst.narrow(d, dStart, len);
     src = src.narrow(d, sStart, len);
   }
@@ -43,7 +43,7 @@ export function pad(x: Tensor, padding: number[], value = 0): Tensor {
     return v;
   };
   return attach(out, 'pad', [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype, true);
+    const gx = Tensor.empty(x.shape, g.dtype, true, 'pad', g.device);
     region(gx, 'src').copy_(region(g, 'dst'));
     return [gx];
   });

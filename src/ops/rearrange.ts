@@ -36,7 +36,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
     st[d] = -st[d];
   }
   const rev = x._view(x.shape, st, off, 'flip');
-  const out = Tensor.empty(x.shape, x.dtype).copy_(rev);
+  const out = Tensor.empty(x.shape, x.dtype, false, 'flip', x.device).copy_(rev);
   rev.dispose();
   return attach(out, 'flip', [x], (g) => [flip(g, list)]);
 }

@@ -1,6 +1,7 @@
 // View ops (no data copied: same storage, new shape/strides/offset) and the ops built from views:
 // reshape, flatten, transpose, permute, squeeze/unsqueeze, expand, narrow/slice/select, split/chunk,
 // plus cat/stack (copies into views of the output). Each has its backward here.
+import { checkSameDevice } from '../cuda/ops';
 import { Tensor, Shape, fmtShape, normDim, numelOf, contiguousStrides, broadcastShapes, checkShape, isTensor } from '../tensor';
 import { attach } from '../autograd';
 import { defineMethods } from './registry';
@@ -184,7 +185,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 function sliceGrad(out: Tensor, x: Tensor, name: string, makeView: (t: Tensor) => Tensor): Tensor {
   const shape = x.shape;
   return attach(out, name, [x], (g) => {
-    const gx = Tensor.empty(shape, g.dtype, true);
+    const gx = Tensor.empty(shape, g.dtype, true, name, g.device);
     const v = makeView(gx);
     v.copy_(g);
     v.dispose();
@@ -295,7 +296,8 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   }
   const shape = ref.shape.slice();
   shape[d] = parts.reduce((a, t) => a + t.shape[d], 0);
-  const out = Tensor.empty(checkShape(shape, 'cat'), dtype, false, 'cat');
+  checkSameDevice('cat', ...parts);
+  const out = Tensor.empty(checkShape(shape, 'cat'), dtype, false, 'cat', ref.device);
   let s = 0;
   const offsets: number[] = [];
   for (const t of parts) {

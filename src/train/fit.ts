@@ -12,6 +12,9 @@ import { Averager, LossSpec, MetricSpec, Metric, resolveLoss, resolveMetrics, to
 import { Callback, HistoryCallback, LRSchedulerCallback, AnyScheduler } from './callbacks';
 import { History, Logs } from './history';
 import { ProgressBar, ProgressStream } from './progress';
+import type { Device } from '../storage';
+import { autocast, AutocastDtype } from '../amp/autocast';
+import { GradScaler } from '../amp/grad_scaler';
 
 /** Batches: a DataLoader or any (async) iterable of [input, target] (or [input] / a tensor for predict). */
 export type BatchSource = Iterable<any> | AsyncIterable<any>;
@@ -42,6 +45,12 @@ export interface FitOptions {
   yieldEveryMs?: number;
   /** Epochs already done (resuming): training runs epochs initialEpoch+1..epochs. */
   initialEpoch?: number;
+  /** Where batches are moved before the forward pass (default: the device of the model's parameters). */
+  device?: Device;
+  /** Runs forward and loss under nr.autocast with this dtype (mixed precision; weights stay float32). */
+  autocast?: AutocastDtype;
+  /** Scales the loss, skips steps with inf/NaN gradients and adapts the scale (mixed precision). */
+  gradScaler?: GradScaler;
 }
 
 export interface EvaluateOptions {
@@ -71,8 +80,29 @@ function isIterable(x: any): x is BatchSource {
   return x != null && (typeof x[Symbol.iterator] === 'function' || typeof x[Symbol.asyncIterator] === 'function');
 }
 
+/** The device batches go to: the option when given, else the device of the model's first parameter. */
+function batchDevice(model: Module, d: Device | undefined, op: string): Device {
+  if (d !== undefined) {
+    if (d !== 'cpu' && d !== 'cuda') throw new TypeError(`${op}: device must be 'cpu' or 'cuda', got ${String(d)}`);
+    return d;
+  }
+  for (const p of model.parameters()) return p.device;
+  return 'cpu';
+}
+
+/** x (a tensor, or arrays/objects of tensors) with every tensor on device (copies only where needed). */
+function toDevice(x: any, d: Device): any {
+  if (isTensor(x)) return x.device === d ? x : x.to(d);
+  if (Array.isArray(x)) return x.map((v) => toDevice(v, d));
+  return x;
+}
+
 /** Splits a batch into model input(s) and target. */
-function splitBatch(batch: any, op: string): { x: any; y: any } {
+function splitBatch(batch: any, op: string, device?: Device): { x: any; y: any } {
+  if (device !== undefined) {
+    const r = splitBatch(batch, op);
+    return { x: toDevice(r.x, device), y: toDevice(r.y, device) };
+  }
   if (isTensor(batch)) return { x: batch, y: undefined };
   if (Array.isArray(batch)) {
     if (batch.length === 0) throw new TypeError(`${op}: got an empty batch`);
@@ -175,12 +205,13 @@ async function eachBatch<R>(source: BatchSource, body: (batch: any) => R, after:
 
 /** Runs loss and metrics over batches in eval mode under noGrad; the example-weighted means. */
 async function evalLoop(model: Module, source: BatchSource, lossFn: LossFn | null, metrics: Metric[], y: Yielder, op: string): Promise<Logs> {
+  const dev = batchDevice(model, undefined, op);
   const wasTraining = model.training;
   model.eval();
   const avg = new Averager();
   try {
     await eachBatch(source, (batch) => {
-      const { x, y: target } = splitBatch(batch, op);
+      const { x, y: target } = splitBatch(batch, op, dev);
       return noGrad(() => {
         const out = forward(model, x);
         const v: Record<string, number> = {};
@@ -210,6 +241,12 @@ export async function fit(model: Module, loader: BatchSource, o: FitOptions): Pr
   const verbose = o.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`${op}: verbose must be 0, 1 or 2, got ${o.verbose}`);
   const yielder = new Yielder(o.yieldEveryMs ?? 10);
+  const dev = batchDevice(model, o.device, op);
+  if (o.autocast !== undefined && o.autocast !== 'bfloat16' && o.autocast !== 'float16') {
+    throw new TypeError(`${op}: autocast must be 'bfloat16' or 'float16', got ${String(o.autocast)}`);
+  }
+  if (o.gradScaler !== undefined && !(o.gradScaler instanceof GradScaler)) throw new TypeError(`${op}: gradScaler must be an amp.GradScaler`);
+  const scaler = o.gradScaler;
   const len = (loader as any).length;
   const stepsPerEpoch = typeof len === 'number' && Number.isFinite(len) ? len : undefined;
 
@@ -237,13 +274,21 @@ export async function fit(model: Module, loader: BatchSource, o: FitOptions): Pr
       const avg = new Averager();
       let step = 0;
       await eachBatch(loader, (batch) => {
-        const { x, y } = splitBatch(batch, op);
-        const out = forward(model, x);
-        const l = lossValue(lossFn(out, y), op);
+        const { x, y } = splitBatch(batch, op, dev);
+        const run = () => { const out = forward(model, x); return { out, l: lossValue(lossFn(out, y), op) }; };
+        const { out, l } = o.autocast ? autocast(o.autocast, run) : run();
         o.optimizer.zeroGrad();
-        l.backward();
-        clip(model, o.gradClip);
-        o.optimizer.step();
+        if (scaler) {
+          (scaler.scale(l) as Tensor).backward();
+          if (o.gradClip !== undefined) scaler.unscale_(o.optimizer);
+          clip(model, o.gradClip);
+          scaler.step(o.optimizer);
+          scaler.update();
+        } else {
+          l.backward();
+          clip(model, o.gradClip);
+          o.optimizer.step();
+        }
         const v: Record<string, number> = { loss: Number(l.item()) };
         metricValues(metrics, out, y, v);
         return { v, n: batchSize(x) };
@@ -295,12 +340,13 @@ export async function predict(model: Module, source: BatchSource | Tensor, o: Pr
   } else if (isIterable(source)) batches = source;
   else throw new TypeError(`${op}: expected a tensor, a DataLoader or an iterable of batches`);
   const y = new Yielder(o.yieldEveryMs ?? 10);
+  const dev = batchDevice(model, undefined, op);
   const wasTraining = model.training;
   model.eval();
   const outs: Tensor[] = [];
   try {
     await eachBatch(batches, (batch) => {
-      const { x } = splitBatch(batch, op);
+      const { x } = splitBatch(batch, op, dev);
       const out = noGrad(() => forward(model, x));
       if (!isTensor(out)) throw new TypeError(`${op}: the model must return a tensor, got ${typeof out}`);
       return out;
