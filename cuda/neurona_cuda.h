@@ -175,6 +175,32 @@ typedef enum {
 NRC_API nrc_status nrc_binary_ext(nrc_binary_ext_op op, nrc_dtype dt, nrc_dtype out_dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv, float alpha, float beta);
 NRC_API nrc_status nrc_where_strided(nrc_dtype dt, void* out, const nrc_view* ov, const void* cond, const nrc_view* cv, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
 NRC_API nrc_status nrc_dropout(nrc_dtype dt, const void* x, void* y, uint8_t* mask, size_t n, float p, uint64_t seed, uint64_t offset);
+typedef enum { NRCR_SUM = 0, NRCR_MEAN = 1, NRCR_MAX = 2, NRCR_MIN = 3, NRCR_PROD = 4, NRCR_SUMSQ = 5 } nrc_reduce_op;
+NRC_API nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dtype out_dt, void* out, size_t rows, size_t cols);
+NRC_API nrc_status nrc_argreduce_rows(int is_max, nrc_dtype dt, const void* x, int64_t* out, size_t rows, size_t cols);
+NRC_API nrc_status nrc_sgd(float* param, const void* grad, nrc_dtype grad_dt, float* buf, size_t n, float lr, float momentum,
+                           float dampening, float weight_decay, int nesterov, int maximize, int first_step, float grad_scale);
+NRC_API nrc_status nrc_batchnorm_fwd(nrc_dtype dt, const void* x, const float* weight, const float* bias, void* y,
+                                     float* save_mean, float* save_rstd, float* running_mean, float* running_var,
+                                     size_t N, size_t C, size_t S, float eps, float momentum, int training);
+NRC_API nrc_status nrc_batchnorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* save_mean,
+                                     const float* save_rstd, void* dx, float* dweight, float* dbias, size_t N, size_t C, size_t S);
+NRC_API nrc_status nrc_rmsnorm_fwd(nrc_dtype dt, const void* x, const float* weight, void* y, float* rstd, size_t rows, size_t C, float eps);
+NRC_API nrc_status nrc_rmsnorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* rstd, void* dx,
+                                   float* dweight, size_t rows, size_t C);
+NRC_API nrc_status nrc_maxpool2d_fwd(nrc_dtype dt, const void* x, void* y, int64_t* idx, int N, int C, int H, int W, int Ho, int Wo,
+                                     int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw);
+NRC_API nrc_status nrc_maxpool2d_bwd(nrc_dtype dt, const void* dy, const int64_t* idx, void* dx, int N, int C, int H, int W, int Ho, int Wo);
+NRC_API nrc_status nrc_avgpool2d_fwd(nrc_dtype dt, const void* x, void* y, int N, int C, int H, int W, int Ho, int Wo, int kh, int kw,
+                                     int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
+NRC_API nrc_status nrc_avgpool2d_bwd(nrc_dtype dt, const void* dy, void* dx, int N, int C, int H, int W, int Ho, int Wo, int kh, int kw,
+                                     int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
+typedef struct { int N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups; } nrc_conv2d_geom;
+NRC_API nrc_status nrc_conv2d_fwd(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* w, const float* bias,
+                                  void* y, int allow_tf32);
+NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w, void* dx, int allow_tf32);
+NRC_API nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* dy, void* dw,
+                                         float* dbias, int allow_tf32);
 #ifdef __cplusplus
 }
 #endif

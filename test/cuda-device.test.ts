@@ -3,6 +3,7 @@
 // kernels on the same inputs, including views, broadcasting, dtypes, autograd and readback.
 import { describe, it, expect } from 'vitest';
 import * as nr from '../src/index';
+import { close, onGpu, back } from './util/cuda';
 
 const GPU = nr.cuda.isAvailable();
 
@@ -45,19 +46,6 @@ describe('cuda device API on any machine', () => {
 });
 
 // ---- on the GPU machine -------------------------------------------------------------------------
-
-const close = (a: nr.Tensor, b: nr.Tensor, tol = 1e-5) => {
-  expect(a.device).toBe('cpu');
-  expect(a.shape).toEqual(b.shape);
-  const x = a.toFlatArray(), y = b.toFlatArray();
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isNaN(y[i])) { expect(Number.isNaN(x[i])).toBe(true); continue; }
-    expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(y[i])));
-  }
-};
-const onGpu = (t: nr.Tensor) => t.to('cuda');
-const back = (t: nr.Tensor) => { expect(t.device).toBe('cuda'); return t.to('cpu'); };
-
 describe.runIf(GPU)('cuda tensors against the CPU kernels', () => {
   it('round trips every dtype, views and creation options', () => {
     for (const dtype of ['float32', 'float64', 'float16', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'] as const) {

@@ -161,6 +161,8 @@ export function cudaMatmulInto(op: string, out: Tensor, a: Tensor, b: Tensor, ba
 let allowTf32 = false;
 /** Lets float32 GEMMs on cuda use TF32 tensor cores (faster, ~10-bit mantissa products), like torch.backends.cuda.matmul.allow_tf32. */
 export function setAllowTf32(on: boolean): void { allowTf32 = !!on; }
+/** Whether float32 GEMMs and convolutions on cuda may use TF32 tensor cores. */
+export function tf32Allowed(): boolean { return allowTf32; }
 
 /** Softmax over `dim` on cuda (float32/float16/bfloat16): the library kernel works on the last dim. */
 export function cudaSoftmax(x: Tensor, dim: number): Tensor {
