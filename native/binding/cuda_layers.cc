@@ -9,34 +9,6 @@ namespace nr {
 
 namespace {
 
-nrc_dtype any_dt(DType t) {
-  switch (t) {
-    case DType::f32: return NRC_F32;
-    case DType::f64: return NRC_F64;
-    case DType::f16: return NRC_F16;
-    case DType::bf16: return NRC_BF16;
-    case DType::i32: return NRC_I32;
-    case DType::i64: return NRC_I64;
-    case DType::u8: return NRC_U8;
-    case DType::b8: return NRC_BOOL;
-  }
-  return NRC_F32;
-}
-
-void need(Napi::Env env, bool ok, const char* op, const std::string& what) {
-  if (!ok) throw_error(env, std::string(op) + ": " + what);
-}
-
-bool f32c(const View& v) { return v.dtype == DType::f32 && v.is_contiguous(); }
-
-// Argument i as a device view, or absent when the JS value is 0.
-struct Opt { bool on; View v; };
-Opt opt_view(const Napi::CallbackInfo& info, ArgReader& r, size_t i, const char* op) {
-  if (i < info.Length() && info[i].IsNumber() && info[i].As<Napi::Number>().DoubleValue() == 0) return {false, View()};
-  return {true, r.view_in(cuda_buf(info, i, op))};
-}
-float* fptr(const Opt& o) { return o.on ? o.v.ptr<float>() : nullptr; }
-
 int geo_int(Napi::Env env, double v, const char* op) {
   if (!(v >= 0 && v <= 2147483647.0) || v != (double)(int)v) throw_range(env, std::string(op) + ": geometry value out of range");
   return (int)v;
@@ -50,11 +22,11 @@ NR_BINDING(cudaReduceRows) {
   ArgReader r(info, "reduce");
   int64_t op = r.i64(), cols = r.i64();
   View o = r.view_in(cuda_buf(info, 0, "reduce")), x = r.view_in(cuda_buf(info, 1, "reduce"));
-  need(env, op >= 0 && op <= NRCR_SUMSQ, "reduce", "unknown op code");
-  need(env, o.is_contiguous() && x.is_contiguous() && cols >= 0 && (cols ? x.numel % cols == 0 && o.numel == x.numel / cols : x.numel == 0),
+  cuda_need(env, op >= 0 && op <= NRCR_SUMSQ, "reduce", "unknown op code");
+  cuda_need(env, o.is_contiguous() && x.is_contiguous() && cols >= 0 && (cols ? x.numel % cols == 0 && o.numel == x.numel / cols : x.numel == 0),
        "reduce", "row reduction sizes do not match");
   if (o.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_reduce_rows((nrc_reduce_op)op, any_dt(x.dtype), x.data, any_dt(o.dtype), o.data, (size_t)o.numel, (size_t)cols), "reduce");
+  cuda_check(env, api, api->nrc_reduce_rows((nrc_reduce_op)op, nrc_dtype_of(x.dtype), x.data, nrc_dtype_of(o.dtype), o.data, (size_t)o.numel, (size_t)cols), "reduce");
   return env.Undefined();
 }
 
@@ -66,10 +38,10 @@ NR_BINDING(cudaArgReduceRows) {
   int is_max = r.num() != 0;
   int64_t cols = r.i64();
   View o = r.view_in(cuda_buf(info, 0, "argmax")), x = r.view_in(cuda_buf(info, 1, "argmax"));
-  need(env, o.dtype == DType::i64 && o.is_contiguous() && x.is_contiguous() && cols > 0 && x.numel % cols == 0 && o.numel == x.numel / cols,
+  cuda_need(env, o.dtype == DType::i64 && o.is_contiguous() && x.is_contiguous() && cols > 0 && x.numel % cols == 0 && o.numel == x.numel / cols,
        is_max ? "argmax" : "argmin", "sizes do not match (or an empty dim)");
   if (o.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_argreduce_rows(is_max, any_dt(x.dtype), x.data, o.ptr<int64_t>(), (size_t)o.numel, (size_t)cols), is_max ? "argmax" : "argmin");
+  cuda_check(env, api, api->nrc_argreduce_rows(is_max, nrc_dtype_of(x.dtype), x.data, o.ptr<int64_t>(), (size_t)o.numel, (size_t)cols), is_max ? "argmax" : "argmin");
   return env.Undefined();
 }
 
@@ -84,11 +56,11 @@ NR_BINDING(cudaSgd) {
   int nesterov = r.num() != 0, maximize = r.num() != 0, first = r.num() != 0;
   float gs = (float)r.num();
   View p = r.view_in(cuda_buf(info, 0, op)), g = r.view_in(cuda_buf(info, 1, op));
-  Opt b = opt_view(info, r, 2, op);
-  need(env, f32c(p) && g.is_contiguous() && g.numel == p.numel && (!b.on || (f32c(b.v) && b.v.numel == p.numel)) && (b.on || mom == 0.f),
+  OptView b = opt_view(info, r, 2, op);
+  cuda_need(env, f32_contig(p) && g.is_contiguous() && g.numel == p.numel && (!b.on || (f32_contig(b.v) && b.v.numel == p.numel)) && (b.on || mom == 0.f),
        op, "cuda parameters and momentum buffers must be contiguous float32 of the gradient's size");
   if (p.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_sgd(p.ptr<float>(), g.data, any_dt(g.dtype), fptr(b), (size_t)p.numel, lr, mom, damp, wd, nesterov, maximize, first, gs), op);
+  cuda_check(env, api, api->nrc_sgd(p.ptr<float>(), g.data, nrc_dtype_of(g.dtype), opt_f32(b), (size_t)p.numel, lr, mom, damp, wd, nesterov, maximize, first, gs), op);
   return env.Undefined();
 }
 
@@ -102,16 +74,16 @@ NR_BINDING(cudaBatchNormFwd) {
   int training = r.num() != 0;
   float eps = (float)r.num(), mom = (float)r.num();
   View x = r.view_in(cuda_buf(info, 0, op));
-  Opt w = opt_view(info, r, 1, op), b = opt_view(info, r, 2, op);
+  OptView w = opt_view(info, r, 1, op), b = opt_view(info, r, 2, op);
   View y = r.view_in(cuda_buf(info, 3, op)), mean = r.view_in(cuda_buf(info, 4, op)), rstd = r.view_in(cuda_buf(info, 5, op));
-  Opt rm = opt_view(info, r, 6, op), rv = opt_view(info, r, 7, op);
-  need(env, x.ndim == 3 && x.is_contiguous() && y.is_contiguous() && y.dtype == x.dtype && y.numel == x.numel, op, "x and y must be contiguous (N, C, S) of one dtype");
+  OptView rm = opt_view(info, r, 6, op), rv = opt_view(info, r, 7, op);
+  cuda_need(env, x.ndim == 3 && x.is_contiguous() && y.is_contiguous() && y.dtype == x.dtype && y.numel == x.numel, op, "x and y must be contiguous (N, C, S) of one dtype");
   int64_t C = x.shape[1];
-  for (const Opt* o : {&w, &b, &rm, &rv}) need(env, !o->on || (f32c(o->v) && o->v.numel == C), op, "weight, bias and running stats must be float32 (C)");
-  need(env, f32c(mean) && f32c(rstd) && mean.numel == C && rstd.numel == C, op, "mean and rstd must be float32 (C)");
-  need(env, training || (rm.on && rv.on), op, "eval mode needs the running statistics");
+  for (const OptView* o : {&w, &b, &rm, &rv}) cuda_need(env, !o->on || (f32_contig(o->v) && o->v.numel == C), op, "weight, bias and running stats must be float32 (C)");
+  cuda_need(env, f32_contig(mean) && f32_contig(rstd) && mean.numel == C && rstd.numel == C, op, "mean and rstd must be float32 (C)");
+  cuda_need(env, training || (rm.on && rv.on), op, "eval mode needs the running statistics");
   if (x.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_batchnorm_fwd(any_dt(x.dtype), x.data, fptr(w), fptr(b), y.data, mean.ptr<float>(), rstd.ptr<float>(), fptr(rm), fptr(rv),
+  cuda_check(env, api, api->nrc_batchnorm_fwd(nrc_dtype_of(x.dtype), x.data, opt_f32(w), opt_f32(b), y.data, mean.ptr<float>(), rstd.ptr<float>(), opt_f32(rm), opt_f32(rv),
                                               (size_t)x.shape[0], (size_t)C, (size_t)x.shape[2], eps, mom, training), op);
   return env.Undefined();
 }
@@ -123,16 +95,16 @@ NR_BINDING(cudaBatchNormBwd) {
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
   View dy = r.view_in(cuda_buf(info, 0, op)), x = r.view_in(cuda_buf(info, 1, op));
-  Opt w = opt_view(info, r, 2, op);
+  OptView w = opt_view(info, r, 2, op);
   View mean = r.view_in(cuda_buf(info, 3, op)), rstd = r.view_in(cuda_buf(info, 4, op)), dx = r.view_in(cuda_buf(info, 5, op));
   View dw = r.view_in(cuda_buf(info, 6, op)), db = r.view_in(cuda_buf(info, 7, op));
-  need(env, x.ndim == 3 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
+  cuda_need(env, x.ndim == 3 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
                 dy.numel == x.numel && dx.numel == x.numel, op, "dy, x and dx must be contiguous (N, C, S) of one dtype");
   int64_t C = x.shape[1];
-  need(env, (!w.on || (f32c(w.v) && w.v.numel == C)) && f32c(mean) && f32c(rstd) && f32c(dw) && f32c(db) && mean.numel == C && rstd.numel == C &&
+  cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == C)) && f32_contig(mean) && f32_contig(rstd) && f32_contig(dw) && f32_contig(db) && mean.numel == C && rstd.numel == C &&
                 dw.numel == C && db.numel == C, op, "weight, saved stats and parameter gradients must be float32 (C)");
   if (x.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_batchnorm_bwd(any_dt(x.dtype), dy.data, x.data, fptr(w), mean.ptr<float>(), rstd.ptr<float>(), dx.data,
+  cuda_check(env, api, api->nrc_batchnorm_bwd(nrc_dtype_of(x.dtype), dy.data, x.data, opt_f32(w), mean.ptr<float>(), rstd.ptr<float>(), dx.data,
                                               dw.ptr<float>(), db.ptr<float>(), (size_t)x.shape[0], (size_t)C, (size_t)x.shape[2]), op);
   return env.Undefined();
 }
@@ -145,12 +117,12 @@ NR_BINDING(cudaRmsNormFwd) {
   ArgReader r(info, op);
   float eps = (float)r.num();
   View x = r.view_in(cuda_buf(info, 0, op));
-  Opt w = opt_view(info, r, 1, op);
+  OptView w = opt_view(info, r, 1, op);
   View y = r.view_in(cuda_buf(info, 2, op)), rs = r.view_in(cuda_buf(info, 3, op));
-  need(env, x.ndim == 2 && x.is_contiguous() && y.is_contiguous() && y.dtype == x.dtype && y.numel == x.numel, op, "x and y must be contiguous (rows, C)");
-  need(env, (!w.on || (f32c(w.v) && w.v.numel == x.shape[1])) && f32c(rs) && rs.numel == x.shape[0], op, "weight (C) and rstd (rows) must be float32");
+  cuda_need(env, x.ndim == 2 && x.is_contiguous() && y.is_contiguous() && y.dtype == x.dtype && y.numel == x.numel, op, "x and y must be contiguous (rows, C)");
+  cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == x.shape[1])) && f32_contig(rs) && rs.numel == x.shape[0], op, "weight (C) and rstd (rows) must be float32");
   if (x.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_rmsnorm_fwd(any_dt(x.dtype), x.data, fptr(w), y.data, rs.ptr<float>(), (size_t)x.shape[0], (size_t)x.shape[1], eps), op);
+  cuda_check(env, api, api->nrc_rmsnorm_fwd(nrc_dtype_of(x.dtype), x.data, opt_f32(w), y.data, rs.ptr<float>(), (size_t)x.shape[0], (size_t)x.shape[1], eps), op);
   return env.Undefined();
 }
 
@@ -161,14 +133,14 @@ NR_BINDING(cudaRmsNormBwd) {
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
   View dy = r.view_in(cuda_buf(info, 0, op)), x = r.view_in(cuda_buf(info, 1, op));
-  Opt w = opt_view(info, r, 2, op);
+  OptView w = opt_view(info, r, 2, op);
   View rs = r.view_in(cuda_buf(info, 3, op)), dx = r.view_in(cuda_buf(info, 4, op)), dw = r.view_in(cuda_buf(info, 5, op));
-  need(env, x.ndim == 2 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
+  cuda_need(env, x.ndim == 2 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
                 dy.numel == x.numel && dx.numel == x.numel, op, "dy, x and dx must be contiguous (rows, C) of one dtype");
-  need(env, (!w.on || (f32c(w.v) && w.v.numel == x.shape[1])) && f32c(rs) && rs.numel == x.shape[0] && f32c(dw) && dw.numel == x.shape[1],
+  cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == x.shape[1])) && f32_contig(rs) && rs.numel == x.shape[0] && f32_contig(dw) && dw.numel == x.shape[1],
        op, "weight, rstd and dweight must be float32");
   if (x.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_rmsnorm_bwd(any_dt(x.dtype), dy.data, x.data, fptr(w), rs.ptr<float>(), dx.data, dw.ptr<float>(),
+  cuda_check(env, api, api->nrc_rmsnorm_bwd(nrc_dtype_of(x.dtype), dy.data, x.data, opt_f32(w), rs.ptr<float>(), dx.data, dw.ptr<float>(),
                                             (size_t)x.shape[0], (size_t)x.shape[1]), op);
   return env.Undefined();
 }
@@ -185,13 +157,13 @@ NR_BINDING(cudaPool2d) {
   int g[15];
   for (int& v : g) v = geo_int(env, r.num(), op);
   View big = r.view_in(cuda_buf(info, 0, op)), small = r.view_in(cuda_buf(info, 1, op));
-  Opt idx = opt_view(info, r, 2, op);
+  OptView idx = opt_view(info, r, 2, op);
   const int n = g[0], H = g[1], W = g[2], P = g[3], Q = g[4];
-  need(env, kind <= 3 && big.is_contiguous() && small.is_contiguous() && big.dtype == small.dtype && big.numel == (int64_t)n * H * W &&
+  cuda_need(env, kind <= 3 && big.is_contiguous() && small.is_contiguous() && big.dtype == small.dtype && big.numel == (int64_t)n * H * W &&
                 small.numel == (int64_t)n * P * Q && (kind > 1 || (idx.on && idx.v.dtype == DType::i64 && idx.v.is_contiguous() && idx.v.numel == small.numel)),
        op, "pooling views do not match the geometry");
   if (big.numel == 0 || small.numel == 0) return env.Undefined();
-  nrc_dtype dt = any_dt(big.dtype);
+  nrc_dtype dt = nrc_dtype_of(big.dtype);
   nrc_status s;
   if (kind == 0) s = api->nrc_maxpool2d_fwd(dt, big.data, small.data, idx.v.ptr<int64_t>(), 1, n, H, W, P, Q, g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12]);
   else if (kind == 1) s = api->nrc_maxpool2d_bwd(dt, small.data, idx.v.ptr<int64_t>(), big.data, 1, n, H, W, P, Q);
@@ -214,16 +186,16 @@ NR_BINDING(cudaConv2d) {
   int* f = &g.N;
   for (int i = 0; i < 16; i++) f[i] = geo_int(env, r.num(), op);
   View a = r.view_in(cuda_buf(info, 0, op)), b = r.view_in(cuda_buf(info, 1, op)), o = r.view_in(cuda_buf(info, 2, op));
-  Opt bias = opt_view(info, r, 3, op);
+  OptView bias = opt_view(info, r, 3, op);
   int64_t nx = (int64_t)g.N * g.C * g.H * g.W, nw = (int64_t)g.K * (g.groups ? g.C / g.groups : 0) * g.R * g.S, ny = (int64_t)g.N * g.K * g.P * g.Q;
   int64_t na = which == 1 ? ny : nx, nb = which == 2 ? ny : nw, no = which == 0 ? ny : which == 1 ? nx : nw;
-  need(env, which <= 2 && a.is_contiguous() && b.is_contiguous() && o.is_contiguous() && a.dtype == b.dtype && a.dtype == o.dtype &&
-                a.numel == na && b.numel == nb && o.numel == no && (!bias.on || (f32c(bias.v) && bias.v.numel == g.K)),
+  cuda_need(env, which <= 2 && a.is_contiguous() && b.is_contiguous() && o.is_contiguous() && a.dtype == b.dtype && a.dtype == o.dtype &&
+                a.numel == na && b.numel == nb && o.numel == no && (!bias.on || (f32_contig(bias.v) && bias.v.numel == g.K)),
        op, "convolution views do not match the geometry");
-  nrc_dtype dt = any_dt(a.dtype);
-  nrc_status s = which == 0 ? api->nrc_conv2d_fwd(dt, &g, a.data, b.data, fptr(bias), o.data, tf32)
+  nrc_dtype dt = nrc_dtype_of(a.dtype);
+  nrc_status s = which == 0 ? api->nrc_conv2d_fwd(dt, &g, a.data, b.data, opt_f32(bias), o.data, tf32)
                : which == 1 ? api->nrc_conv2d_bwd_data(dt, &g, a.data, b.data, o.data, tf32)
-                            : api->nrc_conv2d_bwd_filter(dt, &g, a.data, b.data, o.data, fptr(bias), tf32);
+                            : api->nrc_conv2d_bwd_filter(dt, &g, a.data, b.data, o.data, opt_f32(bias), tf32);
   cuda_check(env, api, s, op);
   return env.Undefined();
 }
