@@ -23,4 +23,10 @@ struct OptView { bool on; View v; };
 OptView opt_view(const Napi::CallbackInfo& info, ArgReader& r, size_t i, const char* op);
 inline float* opt_f32(const OptView& o) { return o.on ? o.v.ptr<float>() : nullptr; }
 
+// The views of a normalisation backward (layernorm, batchnorm): argument handles dy, x, w|0, mean,
+// rstd, dx, dw, db in that order. Checks dy, x and dx are contiguous, of one dtype and size, and x has
+// `ndim` dims; the per-channel checks stay with the caller.
+struct NormBwdViews { View dy, x; OptView w; View mean, rstd, dx, dw, db; };
+NormBwdViews norm_bwd_views(const Napi::CallbackInfo& info, ArgReader& r, int ndim, const char* op);
+
 }  // namespace nr

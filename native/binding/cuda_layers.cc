@@ -94,12 +94,9 @@ NR_BINDING(cudaBatchNormBwd) {
   const char* op = "batchNorm backward";
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
-  View dy = r.view_in(cuda_buf(info, 0, op)), x = r.view_in(cuda_buf(info, 1, op));
-  OptView w = opt_view(info, r, 2, op);
-  View mean = r.view_in(cuda_buf(info, 3, op)), rstd = r.view_in(cuda_buf(info, 4, op)), dx = r.view_in(cuda_buf(info, 5, op));
-  View dw = r.view_in(cuda_buf(info, 6, op)), db = r.view_in(cuda_buf(info, 7, op));
-  cuda_need(env, x.ndim == 3 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
-                dy.numel == x.numel && dx.numel == x.numel, op, "dy, x and dx must be contiguous (N, C, S) of one dtype");
+  NormBwdViews v = norm_bwd_views(info, r, 3, op);
+  const View &dy = v.dy, &x = v.x, &mean = v.mean, &rstd = v.rstd, &dx = v.dx, &dw = v.dw, &db = v.db;
+  const OptView& w = v.w;
   int64_t C = x.shape[1];
   cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == C)) && f32_contig(mean) && f32_contig(rstd) && f32_contig(dw) && f32_contig(db) && mean.numel == C && rstd.numel == C &&
                 dw.numel == C && db.numel == C, op, "weight, saved stats and parameter gradients must be float32 (C)");

@@ -48,12 +48,9 @@ NR_BINDING(cudaLayerNormBwd) {
   const char* op = "layerNorm backward";
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
-  View dy = r.view_in(cuda_buf(info, 0, op)), x = r.view_in(cuda_buf(info, 1, op));
-  OptView w = opt_view(info, r, 2, op);
-  View mean = r.view_in(cuda_buf(info, 3, op)), rstd = r.view_in(cuda_buf(info, 4, op)), dx = r.view_in(cuda_buf(info, 5, op));
-  View dw = r.view_in(cuda_buf(info, 6, op)), db = r.view_in(cuda_buf(info, 7, op));
-  cuda_need(env, x.ndim == 2 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
-                dy.numel == x.numel && dx.numel == x.numel, op, "dy, x and dx must be contiguous (rows, C) of one dtype");
+  NormBwdViews v = norm_bwd_views(info, r, 2, op);
+  const View &dy = v.dy, &x = v.x, &mean = v.mean, &rstd = v.rstd, &dx = v.dx, &dw = v.dw, &db = v.db;
+  const OptView& w = v.w;
   int64_t rows = x.shape[0], C = x.shape[1];
   cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == C)) && f32_contig(dw) && f32_contig(db) && dw.numel == C && db.numel == C, op, "weight, dweight and dbias must be float32 (C)");
   cuda_need(env, f32_contig(mean) && f32_contig(rstd) && mean.numel == rows && rstd.numel == rows, op, "mean and rstd must be float32 (rows)");

@@ -49,22 +49,28 @@ NR_BINDING(cudaCopy) {
   return env.Undefined();
 }
 
-// cudaBinary(out, a, b), args: num(op: nrc_binary_op), view(out), view(a), view(b)
-// with a and b already broadcast to out's shape and converted to out's dtype.
+// cudaBinary(out, a, b), args: num(ext), num(op), num(alpha), num(beta), view(out), view(a), view(b), with a
+// and b of one dtype broadcast to out's shape. ext 0: nrc_binary_op (add..pow), out of the operands' dtype;
+// ext 1: nrc_binary_ext_op (activation backward, comparisons, logical, rounding division), out of the
+// operands' dtype or bool.
 NR_BINDING(cudaBinary) {
   Napi::Env env = info.Env();
   ArgReader r(info, "binary");
+  bool ext = r.num() != 0;
   int64_t op = r.i64();
+  float al = (float)r.num(), be = (float)r.num();
   const CudaApi* api = cuda_api_or_throw(env, "binary");
   View o = r.view_in(cuda_buf(info, 0, "binary"));
   View x = r.view_in(cuda_buf(info, 1, "binary"));
   View y = r.view_in(cuda_buf(info, 2, "binary"));
   same_shape(env, o, x, "binary");
   same_shape(env, o, y, "binary");
-  if (x.dtype != o.dtype || y.dtype != o.dtype) throw_type(env, "binary: operands must share the output dtype on cuda");
-  if (op < 0 || op > NRC_POW) throw_range(env, "binary: unknown op code");
+  if (x.dtype != y.dtype || (!ext && o.dtype != x.dtype)) throw_type(env, "binary: operands must share one dtype (and the output's) on cuda");
+  if (op < 0 || op > (ext ? NRCB_FLOOR_DIVIDE : NRC_POW)) throw_range(env, "binary: unknown op code");
   nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
-  cuda_check(env, api, api->nrc_binary_strided((nrc_binary_op)op, nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv), "binary");
+  nrc_status s = ext ? api->nrc_binary_ext((nrc_binary_ext_op)op, nrc_dtype_of(x.dtype), nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be)
+                     : api->nrc_binary_strided((nrc_binary_op)op, nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv);
+  cuda_check(env, api, s, "binary");
   return env.Undefined();
 }
 
@@ -82,26 +88,6 @@ NR_BINDING(cudaUnary) {
   if (op < 0 || op > NRCU_LOGICAL_NOT) throw_range(env, "unary: unknown op code");
   nrc_view ov = to_view(env, o, "unary"), xv = to_view(env, x, "unary");
   cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, nrc_dtype_of(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
-  return env.Undefined();
-}
-
-// cudaBinaryExt(out, a, b), args: num(op: nrc_binary_ext_op), num(alpha), num(beta), view(out), view(a),
-// view(b): a and b of one dtype broadcast to out's shape; out of that dtype or bool (comparisons).
-NR_BINDING(cudaBinaryExt) {
-  Napi::Env env = info.Env();
-  ArgReader r(info, "binary");
-  int64_t op = r.i64();
-  float al = (float)r.num(), be = (float)r.num();
-  const CudaApi* api = cuda_api_or_throw(env, "binary");
-  View o = r.view_in(cuda_buf(info, 0, "binary"));
-  View x = r.view_in(cuda_buf(info, 1, "binary"));
-  View y = r.view_in(cuda_buf(info, 2, "binary"));
-  same_shape(env, o, x, "binary");
-  same_shape(env, o, y, "binary");
-  if (x.dtype != y.dtype) throw_type(env, "binary: operands must share one dtype on cuda");
-  if (op < 0 || op > NRCB_FLOOR_DIVIDE) throw_range(env, "binary: unknown op code");
-  nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
-  cuda_check(env, api, api->nrc_binary_ext((nrc_binary_ext_op)op, nrc_dtype_of(x.dtype), nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be), "binary");
   return env.Undefined();
 }
 
