@@ -49,3 +49,16 @@ describe('cuda device API on any machine', () => {
 describe.runIf(GPU)('cuda tensors against the CPU kernels', () => {
   for (const [name, fn] of Object.entries(checksTensor(nr, expect))) it(name, fn);
 });
+
+describe('device names', () => {
+  it("accepts 'cuda:0' as 'cuda' and refuses other GPUs and unknown names", () => {
+    const x = nr.ones([2]);
+    expect(x.to('cpu')).toBe(x);
+    const want = GPU ? /./ : /^to: device 'cuda' is not available/;
+    if (!GPU) expect(() => x.to('cuda:0' as any)).toThrow(want);
+    expect(() => x.to('cuda:1' as any)).toThrow(/^to: device 'cuda:1': neurona uses one GPU/);
+    expect(() => nr.zeros([2], { device: 'cuda:3' as any })).toThrow(/^zeros: device 'cuda:3'/);
+    expect(() => nr.zeros([2], { device: 'mps' as any })).toThrow(/^zeros: unknown device "mps"/);
+    expect(() => new nr.nn.Linear(2, 2).to('cuda:2' as any)).toThrow(/cuda:2/);
+  });
+});
