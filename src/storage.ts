@@ -120,7 +120,8 @@ export class Storage {
   release(): void {
     if (--this.refs !== 0) return;
     if (this.device !== 'cpu') {
-      if (this.ptr) { deviceFinalizer.unregister(this); native().cudaFree(this.ptr); this.ptr = 0; }
+      const p = this.ptr;
+      if (p) { this.ptr = 0; deviceFinalizer.unregister(this); native().cudaFree(p); }
       return;
     }
     const n = this.nbytes;

@@ -204,8 +204,9 @@ class DownloadWorker : public Napi::AsyncWorker {
     host_ = static_cast<char*>(std::malloc(bytes_ ? bytes_ : 1));
     if (!host_) { SetError("dataAsync: out of host memory for " + std::to_string(bytes_) + " bytes"); return; }
     nrc_status s = api_->nrc_set_device(0);
+    // the copy waits for the stream; no nrc_sync here: that would consume a device error flag raised by
+    // another op, which the main thread's next readback must report
     if (s == NRC_OK && bytes_) s = api_->nrc_memcpy_d2h(host_, src_, bytes_);
-    if (s == NRC_OK) s = api_->nrc_sync();
     if (s != NRC_OK) SetError(std::string("dataAsync: ") + api_->nrc_last_error());
   }
   void OnOK() override {

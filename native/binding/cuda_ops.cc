@@ -86,6 +86,7 @@ NR_BINDING(cudaUnary) {
   View x = r.view_in(cuda_buf(info, 1, "unary"));
   same_shape(env, o, x, "unary");
   if (op < 0 || op > NRCU_LOGICAL_NOT) throw_range(env, "unary: unknown op code");
+  cuda_need(env, o.dtype == (op >= NRCU_ISNAN ? DType::b8 : x.dtype), "unary", "output dtype must be the input's (bool for predicates)");
   nrc_view ov = to_view(env, o, "unary"), xv = to_view(env, x, "unary");
   cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, nrc_dtype_of(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
   return env.Undefined();
@@ -122,6 +123,20 @@ NR_BINDING(cudaDropout) {
   if (!(p >= 0.f && p < 1.f)) throw_range(env, "dropout: p must be in [0, 1)");
   if (x.numel == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_dropout(nrc_dtype_of(x.dtype), x.data, y.data, m.ptr<uint8_t>(), (size_t)x.numel, p, lo | (hi << 32), off), "dropout");
+  return env.Undefined();
+}
+
+// cudaFillFloat(dst), args: num(value), view(dst: contiguous float32/float16/bfloat16): the library's fill
+// kernel, queued on the stream (no host round trip).
+NR_BINDING(cudaFillFloat) {
+  Napi::Env env = info.Env();
+  const CudaApi* api = cuda_api_or_throw(env, "fill_");
+  ArgReader r(info, "fill_");
+  float value = (float)r.num();
+  View d = r.view_in(cuda_buf(info, 0, "fill_"));
+  cuda_need(env, d.is_contiguous() && is_float16ish(d.dtype), "fill_", "the device fill takes contiguous float32/float16/bfloat16 memory");
+  if (d.numel == 0) return env.Undefined();
+  cuda_check(env, api, api->nrc_fill(nrc_dtype_of(d.dtype), d.data, (size_t)d.numel, value), "fill_");
   return env.Undefined();
 }
 

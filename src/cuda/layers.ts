@@ -7,18 +7,20 @@ import { args } from '../backend/args';
 import { DType, isFloat } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
-import { emptyCuda, cudaClone, cudaFill } from './memory';
-import { checkSameDevice, cudaSum, tf32Allowed } from './ops';
+import { emptyCuda, cudaClone, cudaFill, ownedContiguous } from './memory';
+import { checkSameDevice, cudaSum, cudaUnary, cudaBinary, tf32Allowed } from './ops';
 
 const contig = (t: Tensor, dtype: DType = t.dtype) => (t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype));
 const zerosF32 = (shape: number[], op: string) => { const z = emptyCuda(shape, 'float32', op); cudaFill(z, 0); return z; };
-const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4 };
+const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4, sumsq: 5 };
 
 /** x with the reduced dims moved last and made contiguous: (rows, cols) data plus the kept shape. */
 function rowsOf(x: Tensor, dims: readonly number[]): { xr: Tensor; cols: number; kept: number[] } {
   const keptDims = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
   const p = x.permute([...keptDims, ...dims]);
-  return { xr: contig(p), cols: numelOf(dims.map((d) => x.shape[d])), kept: keptDims.map((d) => x.shape[d]) };
+  const xr = contig(p);
+  if (xr !== p && p !== x) p.dispose();
+  return { xr, cols: numelOf(dims.map((d) => x.shape[d])), kept: keptDims.map((d) => x.shape[d]) };
 }
 
 function finishShape(out: Tensor, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
@@ -31,6 +33,13 @@ function finishShape(out: Tensor, x: Tensor, dims: readonly number[], keepdim: b
 /** A reduction of x over dims (sorted) on cuda: sum, mean, prod, amax/amin, argmax/argmin, var, logsumexp, norm. */
 export function cudaReduce(name: string, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
   if (name === 'sum' && isFloat(x.dtype) && x.dtype !== 'float64') return cudaSum(x, dims, keepdim, outDtype);
+  if ((name === 'any' || name === 'all') && dims.some((d) => x.shape[d] === 0)) {
+    // empty groups: any = false, all = true
+    const shape = x.shape.map((s, d) => (dims.includes(d) ? 1 : s)).filter((_, d) => keepdim || !dims.includes(d));
+    const t = emptyCuda(shape, 'bool', name);
+    cudaFill(t, name === 'all' ? 1 : 0);
+    return t;
+  }
   if (name === 'var') {
     // biased or corrected variance: mean of squared deviations, composed of cuda ops
     const n = numelOf(dims.map((d) => x.shape[d]));
@@ -43,13 +52,32 @@ export function cudaReduce(name: string, x: Tensor, dims: readonly number[], kee
     return noGrad(() => {
       const m = cudaReduce('amax', x, dims, true, x.dtype);
       // rows of -inf stay -inf without computing inf - inf
-      const floor = Tensor.empty([], m.dtype, false, 'logsumexp', m.device).fill_(m.dtype === 'float16' ? -65504 : -3.4e38);
+      const floor = Tensor.empty([], m.dtype, false, 'logsumexp', m.device).fill_(m.dtype === 'float16' ? -65504 : m.dtype === 'bfloat16' ? -3.38e38 : -3.4e38);
       const safe = m.maximum(floor);
       const s = cudaReduce('sum', x.sub(safe).exp(), dims, true, x.dtype).log().add(safe);
       return finishShape(s.reshape(s.shape.filter((_, d) => !dims.includes(d))), x, dims, keepdim);
     });
   }
-  if (name === 'norm' && param === 2) return noGrad(() => cudaReduce('sum', x.mul(x), dims, keepdim, outDtype).sqrt());
+  if (name === 'norm' && param === 2) {
+    const s = cudaReduce('sumsq', x, dims, keepdim, 'float32');
+    const r = cudaUnary('sqrt', 'norm', s, 0, 0, false);
+    s.dispose();
+    if (r.dtype === outDtype) return r;
+    const c = cudaClone(r, outDtype);
+    r.dispose();
+    return c;
+  }
+  if (name === 'any' || name === 'all') {
+    // (x != 0) as float32, then max (any) or min (all) of each group, back to bool
+    const nz = cudaBinary('ne', name, x, 0, x.dtype === 'bool' ? 'uint8' : x.dtype, 1, 0);
+    const f = cudaClone(nz, 'float32');
+    nz.dispose();
+    const m = cudaReduce(name === 'any' ? 'amax' : 'amin', f, dims, keepdim, 'float32');
+    f.dispose();
+    const b = cudaClone(m, 'bool');
+    m.dispose();
+    return b;
+  }
   const { xr, cols, kept } = rowsOf(x, dims);
   try {
     if (name === 'argmax' || name === 'argmin') {
@@ -71,6 +99,33 @@ export function cudaReduce(name: string, x: Tensor, dims: readonly number[], kee
   } finally { if (xr !== x) xr.dispose(); }
 }
 
+/**
+ * sum(|t|^p) (max|t| for p = Infinity) of a cuda tensor as a number, from library kernels only (no
+ * autograd nodes, so anomaly mode's checks can use it): squares accumulate in float32 even for half
+ * inputs. One readback.
+ */
+export function cudaSumPow(t: Tensor, p: number): number {
+  const dims = t.shape.map((_, d) => d);
+  const xin = isFloat(t.dtype) ? t : cudaClone(t, 'float32');
+  const tmp: Tensor[] = [];
+  try {
+    let r: Tensor;
+    if (p === 2) r = cudaReduce('sumsq', xin, dims, false, 'float32');
+    else {
+      const a = cudaUnary('abs', 'norm', xin, 0, 0, false);
+      tmp.push(a);
+      if (p === Infinity) r = cudaReduce('amax', a, dims, false, a.dtype);
+      else if (p === 1) r = cudaReduce('sum', a, dims, false, 'float32');
+      else { const q = cudaBinary('pow', 'norm', a, p, a.dtype, 1, 0); tmp.push(q); r = cudaReduce('sum', q, dims, false, 'float32'); }
+    }
+    tmp.push(r);
+    return Number(r.toFlatArray()[0]);
+  } finally {
+    for (const x of tmp) x.dispose();
+    if (xin !== t) xin.dispose();
+  }
+}
+
 /** One fused SGD step of a float32 cuda parameter (torch.optim.SGD semantics). */
 export function cudaSgdStep(p: Tensor, g: Tensor, buf: Tensor | null, first: boolean, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }): void {
   checkSameDevice('SGD', p, g, buf);
@@ -90,7 +145,7 @@ export function cudaBatchNorm(x: Tensor, rm: Tensor | null, rv: Tensor | null, w
   checkSameDevice(op, x, rm, rv, w, b);
   for (const t of [rm, rv]) if (t && (t.dtype !== 'float32' || !t.isContiguous())) throw new Error(`${op}: cuda running statistics must be contiguous float32`);
   const [N, C] = x.shape, S = numelOf(x.shape.slice(2));
-  const xc = contig(x.detach().reshape([N, C, S])), wc = w ? contig(w.detach(), 'float32') : null, bc = b ? contig(b.detach(), 'float32') : null;
+  const xc = ownedContiguous(x, x.dtype, [N, C, S]), wc = w ? ownedContiguous(w, 'float32') : null, bc = b ? ownedContiguous(b, 'float32') : null;
   const y = emptyCuda([N, C, S], x.dtype, op), mean = emptyCuda([C], 'float32', op), rstd = emptyCuda([C], 'float32', op);
   const a = args().num(training ? 1 : 0).num(eps).num(momentum).view(xc);
   for (const t of [wc, bc]) if (t) a.view(t);
@@ -111,8 +166,8 @@ export function cudaBatchNorm(x: Tensor, rm: Tensor | null, rv: Tensor | null, w
     native().cudaBatchNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sm.storage.ptr, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr, db.storage.ptr);
     if (gc !== g) gc.dispose();
     const r: (Tensor | null)[] = [dx.reshape(x.shape)];
-    if (w) r.push(dw.to(w.dtype));
-    if (b) r.push(db.to(b.dtype));
+    if (w) r.push(dw.to(w.dtype)); else dw.dispose();
+    if (b) r.push(db.to(b.dtype)); else db.dispose();
     return r;
   }, [xc, mean, rstd, ...(wc ? [wc] : [])]);
   for (const t of [mean, rstd, wc, bc]) t?.dispose();
@@ -125,7 +180,7 @@ export function cudaRmsNormRows(x2: Tensor, w: Tensor | null, eps: number): Tens
   const op = 'rmsNorm';
   checkSameDevice(op, x2, w);
   const [M, N] = x2.shape;
-  const xc = contig(x2.detach()), wc = w ? contig(w.detach().reshape([N]), 'float32') : null;
+  const xc = ownedContiguous(x2), wc = w ? ownedContiguous(w, 'float32', [N]) : null;
   const y = emptyCuda([M, N], x2.dtype, op), rstd = emptyCuda([M], 'float32', op);
   const a = args().num(eps).view(xc);
   if (wc) a.view(wc);
@@ -140,7 +195,8 @@ export function cudaRmsNormRows(x2: Tensor, w: Tensor | null, eps: number): Tens
     aa.view(sr).view(dx).view(dw);
     native().cudaRmsNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr);
     if (gc !== g) gc.dispose();
-    return w ? [dx, dw.reshape(w.shape).to(w.dtype)] : [dx];
+    if (!w) { dw.dispose(); return [dx]; }
+    return [dx, dw.reshape(w.shape).to(w.dtype)];
   }, [xc, rstd, ...(wc ? [wc] : [])]);
   for (const t of [xc, rstd, wc]) if (t && t !== x2) t.dispose();
   return y;

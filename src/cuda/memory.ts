@@ -56,7 +56,7 @@ export function toHost(t: Tensor, dtype: DType): Tensor {
   try {
     args().view(host).view(src);
     native().cudaDownload(host.storage.buf, src.storage.ptr);
-  } finally { if (src !== t) src.dispose(); }
+  } catch (e) { host.dispose(); throw e; } finally { if (src !== t) src.dispose(); }
   if (dtype === t.dtype) return host;
   const r = host.to(dtype);
   host.dispose();
@@ -76,8 +76,33 @@ export function cudaClone(t: Tensor, dtype: DType): Tensor {
   return out;
 }
 
-/** Fills a cuda tensor (any layout) with a value: a one-element upload broadcast by a device copy. */
+/**
+ * A contiguous cuda tensor of `dtype` (and `shape`) with t's values, without autograd, that the caller
+ * owns and disposes: a new handle on t's memory when no copy is needed, else a copy. Intermediate views
+ * are released here, so nothing pins t's storage after the caller disposes the result.
+ */
+export function ownedContiguous(t: Tensor, dtype: DType = t.dtype, shape?: readonly number[]): Tensor {
+  let v = t.detach();
+  if (shape) {
+    const r = v.reshape(shape as number[]);
+    if (r !== v) { v.dispose(); v = r; }
+  }
+  if (v.dtype === dtype && v.isContiguous()) return v;
+  const c = cudaClone(v, dtype);
+  v.dispose();
+  return c;
+}
+
+/**
+ * Fills a cuda tensor (any layout) with a value: the library's fill kernel for contiguous float32/
+ * float16/bfloat16 memory, else a one-element upload broadcast by a device copy.
+ */
 export function cudaFill(t: Tensor, value: number): void {
+  if ((t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') && t.isContiguous()) {
+    args().num(value).view(t);
+    native().cudaFillFloat(t.storage.ptr);
+    return;
+  }
   const one = Tensor.empty([], t.dtype, false, 'fill_');
   one.fill_(value);
   const dev = toCuda(one, t.dtype);

@@ -9,7 +9,7 @@ import { DType } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { nextCounters } from '../random';
-import { emptyCuda, cudaClone, cudaFill, toCuda } from './memory';
+import { emptyCuda, cudaClone, cudaFill, toCuda, ownedContiguous } from './memory';
 import { checkSameDevice } from './ops';
 
 const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
@@ -26,7 +26,7 @@ export function cudaLayerNormRows(op: string, x2: Tensor, w: Tensor | null, b: T
   checkSameDevice(op, x2, w, b);
   floatOnly(op, x2);
   const [M, N] = x2.shape;
-  const xc = contig(x2.detach()), wc = w ? contig(w.detach().reshape([N]), 'float32') : null, bc = b ? contig(b.detach().reshape([N]), 'float32') : null;
+  const xc = ownedContiguous(x2), wc = w ? ownedContiguous(w, 'float32', [N]) : null, bc = b ? ownedContiguous(b, 'float32', [N]) : null;
   const y = emptyCuda([M, N], x2.dtype, op), mean = emptyCuda([M], 'float32', op), rstd = emptyCuda([M], 'float32', op);
   const a = args().num(eps).view(xc);
   if (wc) a.view(wc);
@@ -44,8 +44,8 @@ export function cudaLayerNormRows(op: string, x2: Tensor, w: Tensor | null, b: T
     native().cudaLayerNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sm.storage.ptr, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr, db.storage.ptr);
     if (gc !== g) gc.dispose();
     const out: (Tensor | null)[] = [dx];
-    if (w) out.push(dw.reshape(w.shape).to(w.dtype));
-    if (b) out.push(db.reshape(b.shape).to(b.dtype));
+    if (w) out.push(dw.reshape(w.shape).to(w.dtype)); else dw.dispose();
+    if (b) out.push(db.reshape(b.shape).to(b.dtype)); else db.dispose();
     return out;
   }, [xc, mean, rstd, ...(wc ? [wc] : [])]);
   release([x2], xc, mean, rstd, wc, bc);
@@ -65,13 +65,14 @@ export function cudaCrossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ig
     throw new Error(`${op}: class weights, label smoothing and ignoreIndex other than -100 are not implemented for cuda tensors yet`);
   }
   const [M, C] = x2.shape;
-  const xc = contig(x2.detach()), tc = contig(t, 'int32');
+  const xc = ownedContiguous(x2), tc = ownedContiguous(t, 'int32');
   const loss = emptyCuda([M], 'float32', op);
   const d = x2.requiresGrad ? emptyCuda([M, C], x2.dtype, op) : null;
   const a = args().num(1).view(xc).view(tc).view(loss);
   if (d) a.view(d);
   native().cudaCrossEntropy(xc.storage.ptr, tc.storage.ptr, loss.storage.ptr, d?.storage.ptr ?? 0);
-  const wt = noGrad(() => t.ne(ignoreIndex).to('float32'));
+  const keep = t.ne(ignoreIndex), wt = noGrad(() => keep.to('float32'));
+  keep.dispose();
   release([x2, t], xc, tc);
   if (d) attach(loss, op, [x2], (g, [sd]) => [sd.mul(g.reshape([M, 1])).to(x2.dtype)], [d]);
   d?.dispose();
@@ -84,7 +85,7 @@ export function cudaEmbedding(input: Tensor, weight: Tensor, pad: number | null)
   checkSameDevice(op, input, weight);
   floatOnly(op, weight);
   const [V, C] = weight.shape;
-  const ids = contig(input.reshape([-1]), 'int32'), table = contig(weight.detach());
+  const ids = ownedContiguous(input, 'int32', [-1]), table = ownedContiguous(weight);
   const out = emptyCuda([ids.numel(), C], weight.dtype, op);
   args().view(table).view(ids).view(out);
   native().cudaEmbeddingFwd(table.storage.ptr, ids.storage.ptr, out.storage.ptr);
@@ -118,14 +119,22 @@ export function cudaAdamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: n
 }
 
 const causalMasks = new Map<string, Tensor>();
-/** Additive (L, S) mask on cuda: 0 where key j <= query i + (S - L) (bottom-right aligned like flash-attn), -inf elsewhere. */
+/**
+ * Additive (L, S) mask on cuda: 0 where key j <= query i, -inf elsewhere (top-left aligned, as the CPU
+ * kernel and torch's is_causal). The few most recent shapes are cached.
+ */
 function causalMask(L: number, S: number): Tensor {
   const key = `${L}x${S}`;
   let m = causalMasks.get(key);
   if (!m || m.isDisposed) {
+    if (causalMasks.size >= 4) {
+      const [k0, m0] = causalMasks.entries().next().value as [string, Tensor];
+      causalMasks.delete(k0);
+      m0.dispose();
+    }
     const host = Tensor.empty([L, S], 'float32', false, 'scaledDotProductAttention');
     const d = host.data() as Float32Array;
-    for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) d[i * S + j] = j <= i + (S - L) ? 0 : -Infinity;
+    for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) d[i * S + j] = j <= i ? 0 : -Infinity;
     m = toCuda(host, 'float32');
     host.dispose();
     m._kept = true;
@@ -136,7 +145,7 @@ function causalMask(L: number, S: number): Tensor {
 
 /**
  * Attention on cuda: q (..., L, E), k (..., S, E), v (..., S, Ev). The flash kernel runs the forward
- * for bf16/fp16 with E = Ev in {64, 128} and no explicit mask; otherwise softmax(q kᵀ·scale + mask) v
+ * for bf16/fp16 with E = Ev in {64, 128}, no explicit mask (and L = S when causal); otherwise softmax(q kᵀ·scale + mask) v
  * is composed of cuda ops. The backward recomputes P in float32: dV = Pᵀ g, dS = P ∘ (g vᵀ - rowsum),
  * dQ = dS k · scale, dK = dSᵀ q · scale.
  */
@@ -155,10 +164,11 @@ export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | nu
     return s.softmax(-1);
   };
   let out: Tensor;
-  if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && !mask && E === Ev && (E === 64 || E === 128) && BH > 0) {
+  // the flash kernel aligns its causal mask bottom-right: equal to top-left only when L === S
+  if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && !mask && E === Ev && (E === 64 || E === 128) && BH > 0 && (!causal || L === S)) {
     const H = lead.length ? lead[lead.length - 1] : 1;
-    const q4 = contig(q.detach()).reshape([BH / H, H, L, E]), k4 = contig(k.detach()).reshape([BH / H, H, S, E]);
-    const v4 = contig(v.detach()).reshape([BH / H, H, S, E]);
+    const q4 = ownedContiguous(q, q.dtype, [BH / H, H, L, E]), k4 = ownedContiguous(k, k.dtype, [BH / H, H, S, E]);
+    const v4 = ownedContiguous(v, v.dtype, [BH / H, H, S, E]);
     out = emptyCuda([BH / H, H, L, E], q.dtype, op);
     args().num(scale).num(causal ? 1 : 0).view(q4).view(k4).view(v4).view(out);
     native().cudaFlashAttnFwd(q4.storage.ptr, k4.storage.ptr, v4.storage.ptr, out.storage.ptr);
@@ -185,7 +195,7 @@ export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | nu
  */
 export function cudaDropout(x: Tensor, p: number): Tensor {
   floatOnly('dropout', x);
-  const xc = contig(x.detach());
+  const xc = ownedContiguous(x);
   const y = emptyCuda(x.shape, x.dtype, 'dropout'), mask = emptyCuda(x.shape, 'uint8', 'dropout');
   const [lo, hi, off] = nextCounters(x.numel());
   args().num(p).num(lo).num(hi).num(off).view(xc).view(y).view(mask);

@@ -6,7 +6,7 @@ import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType, isFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesMemory } from '../tensor';
-import { emptyCuda, cudaClone, cudaCopyInto, toCuda } from './memory';
+import { emptyCuda, cudaClone, cudaCopyInto, cudaFill } from './memory';
 
 const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
 // nrc_binary_ext_op: activation backward (a = grad, b = saved input/output), comparisons, logical, rounding division
@@ -50,9 +50,8 @@ export function checkSameDevice(op: string, ...xs: unknown[]): void {
 
 function operand(x: Tensor | number | boolean, dtype: DType, op: string): Tensor {
   if (!isTensor(x)) {
-    const host = Tensor.empty([], dtype, false, op).fill_(Number(x));
-    const d = toCuda(host, dtype);
-    host.dispose();
+    const d = emptyCuda([], dtype, op);
+    cudaFill(d, Number(x));
     return d;
   }
   return x.dtype === dtype ? x : cudaClone(x, dtype);
@@ -130,7 +129,14 @@ export function cudaWhere(cond: Tensor, x: Tensor, y: Tensor, dtype: DType): Ten
 export function cudaMatmulInto(op: string, out: Tensor, a: Tensor, b: Tensor, batch: readonly number[], alpha: number): void {
   checkSameDevice(op, a, b);
   if (!HALF_OR_FLOAT.has(a.dtype)) throw new Error(`${op}: not implemented for cuda tensors of dtype ${a.dtype} (float32, float16, bfloat16 run on cuda)`);
-  const unitStride = (t: Tensor) => t.strides[t.ndim - 1] === 1 || t.strides[t.ndim - 2] === 1;
+  // a layout the GEMM takes as is: row-major (unit column stride, row stride >= cols) or column-major;
+  // size-1 dims count as dense (as the native layout check does); anything else (e.g. stride 0) is copied
+  const unitStride = (t: Tensor) => {
+    const r = t.shape[t.ndim - 2], c = t.shape[t.ndim - 1];
+    const rs = r <= 1 ? c : t.strides[t.ndim - 2], cs = c <= 1 ? 1 : t.strides[t.ndim - 1];
+    const rs2 = r <= 1 ? 1 : t.strides[t.ndim - 2], cs2 = c <= 1 ? r : t.strides[t.ndim - 1];
+    return (cs === 1 && rs >= Math.max(1, c)) || (rs2 === 1 && cs2 >= Math.max(1, r));
+  };
   const A = unitStride(a) ? a : cudaClone(a, a.dtype), B = unitStride(b) ? b : cudaClone(b, b.dtype);
   const nb = numelOf(batch), M = out.shape[out.ndim - 2], N = out.shape[out.ndim - 1], K = a.shape[a.ndim - 1];
   const idx = new Array<number>(batch.length).fill(0);
@@ -171,9 +177,14 @@ export function cudaSoftmax(x: Tensor, dim: number): Tensor {
   try {
     args().view(out).view(xin);
     native().cudaSoftmax(out.storage.ptr, xin.storage.ptr);
-  } finally { if (xin !== src) xin.dispose(); }
+  } finally {
+    if (xin !== src) xin.dispose();
+    if (src !== x) src.dispose();
+  }
   if (last) return out;
-  const back = cudaClone(out.transpose(dim, -1), x.dtype);
+  const t = out.transpose(dim, -1);
+  const back = cudaClone(t, x.dtype);
+  t.dispose();
   out.dispose();
   return back;
 }
@@ -194,7 +205,10 @@ export function cudaSum(x: Tensor, dims: readonly number[], keepdim: boolean, dt
       args().num(cols).view(acc).view(xin);
       native().cudaSumRows(acc.storage.ptr, xin.storage.ptr);
     }
-  } finally { if (xin !== p) xin.dispose(); }
+  } finally {
+    if (xin !== p) xin.dispose();
+    if (p !== x) p.dispose();
+  }
   let out = acc;
   if (dtype !== 'float32') { out = cudaClone(acc, dtype); acc.dispose(); }
   if (!keepdim) return out;

@@ -4,7 +4,7 @@
 // are next to each op and are written with these same ops, so double backward works too.
 import { autocastDtype, castLow } from '../amp/autocast';
 import { emptyCuda } from '../cuda/memory';
-import { cudaMatmulInto } from '../cuda/ops';
+import { cudaMatmulInto, checkSameDevice } from '../cuda/ops';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, Shape, fmtShape, numelOf } from '../tensor';
@@ -134,6 +134,7 @@ function mmCore(op: string, a: Tensor, b: Tensor, alpha = 1): Tensor {
   }
   const batch = broadcastBatch(op, a, b);
   const M = a.shape[a.ndim - 2], N = b.shape[b.ndim - 1];
+  if (onDevice) checkSameDevice(op, a, b);
   const out = onDevice ? emptyCuda([...batch, M, N], a.dtype, op) : Tensor.empty([...batch, M, N], a.dtype);
   if (out.numel() > 0 && onDevice) cudaMatmulInto(op, out, a, b, batch, alpha);
   else if (out.numel() > 0) gemmInto(out, asOperand(a), asOperand(b), batch, alpha, 0);

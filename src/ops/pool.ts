@@ -39,7 +39,18 @@ function planes(x: Tensor, op: string): [Tensor, number[]] {
 }
 
 function run(kind: number, geo: number[], big: Tensor, small: Tensor, idx?: Tensor): void {
-  if (big.device !== 'cpu' || small.device !== 'cpu') { cudaPool2d(kind, geo, big, small, idx); return; }
+  if (big.device !== 'cpu' || small.device !== 'cpu') {
+    if (kind === KIND.adaF || kind === KIND.adaB) {
+      // on cuda: evenly dividing output sizes are average pooling with kernel = stride = input/output
+      const [n, H, W, P, Q] = geo;
+      if (H % P || W % Q) throw new Error(`adaptiveAvgPool2d: on cuda the output size ${P}x${Q} must divide the input size ${H}x${W} (not implemented otherwise yet)`);
+      const kh = H / P, kw = W / Q;
+      cudaPool2d(kind === KIND.adaF ? KIND.avgF : KIND.avgB, [n, H, W, P, Q, kh, kw, kh, kw, 0, 0, 1, 1, 1, 0], big, small);
+      return;
+    }
+    cudaPool2d(kind, geo, big, small, idx);
+    return;
+  }
   const w = args().num(kind).nums(geo).view(big).view(small);
   if (idx) w.view(idx);
   native().pool2d(big.storage.buf, small.storage.buf, idx ? idx.storage.buf : undefined);

@@ -143,7 +143,7 @@ function prodExcluding(x: Tensor, red: number[]): Tensor {
   const order = [...x.shape.map((_, i) => i).filter((i) => !red.includes(i)), ...red];
   const inv = new Array<number>(order.length);
   order.forEach((dd, i) => { inv[dd] = i; });
-  return res.permute(inv).to(x.dtype);
+  return res.permute(inv).to({ dtype: x.dtype, device: x.device });
 }
 
 function minmaxFull(name: 'amax' | 'amin', x: Tensor, dims: Dims, keep: boolean): Tensor {
@@ -165,6 +165,7 @@ function minmaxDim(isMax: boolean, x: Tensor, dim: number, keep: boolean): Value
   const d = normDim(dim, x.ndim, name);
   const red = x.ndim === 0 ? [] : [d];
   checkNonEmpty(name, x, red);
+  if (x.device !== 'cpu') return cudaMinMaxDim(isMax, x, d, red, keep);
   const [shape, strides, nkept] = permuted(x, red);
   const os = outShape(x, red, keep);
   let xin = x.dtype === 'float16' || x.dtype === 'bfloat16' ? x.detach().to('float32') : x;
@@ -173,17 +174,30 @@ function minmaxDim(isMax: boolean, x: Tensor, dim: number, keep: boolean): Value
   native().reduceMinMax(values.storage.buf, indices.storage.buf, xin.storage.buf);
   if (xin !== x) { xin.dispose(); xin = x; }
   const v = values.dtype === x.dtype ? values : values.to(x.dtype);
+  attachMinMaxDim(name, v, x, indices, d, red, keep);
+  return { values: v, indices };
+}
+
+/** The gradient of max/min along dim: a one-hot of the chosen index (only that element gets it, as PyTorch). */
+function attachMinMaxDim(name: string, v: Tensor, x: Tensor, indices: Tensor, d: number, red: number[], keep: boolean): void {
   const n = x.ndim === 0 ? 1 : x.shape[d];
   const xshape = x.shape;
   attach(v, name, [x], (g, [idx]) => {
-    // one-hot of the chosen index along dim (only that element gets the gradient, as PyTorch)
     const gi = keep || x.ndim === 0 ? idx : idx.unsqueeze(d);
     const posShape = xshape.map((s, i) => (i === d ? n : 1));
-    const pos = arangeLike(n, posShape);
+    const pos0 = arangeLike(n, posShape), pos = pos0.device === g.device ? pos0 : pos0.to(g.device);
     const hit = pos.eq(gi).to(g.dtype);
     return [expandBack(g, xshape, red, keep).mul(hit)];
   }, [indices]);
-  return { values: v, indices };
+}
+
+/** max/min along one dim on cuda: values by the row reduction, indices by the arg-reduction. */
+function cudaMinMaxDim(isMax: boolean, x: Tensor, d: number, red: number[], keep: boolean): ValuesIndices {
+  const name = isMax ? 'max' : 'min';
+  const values = cudaReduce(isMax ? 'amax' : 'amin', x, red, keep, x.dtype);
+  const indices = red.length ? cudaReduce(isMax ? 'argmax' : 'argmin', x, red, keep, 'int64') : Tensor.empty(values.shape, 'int64', true, name, x.device);
+  attachMinMaxDim(name, values, x, indices, d, red, keep);
+  return { values, indices };
 }
 
 function arangeLike(n: number, shape: number[]): Tensor {

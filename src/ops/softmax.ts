@@ -60,8 +60,9 @@ function softmaxImpl(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number, o: 
   }
   const d = normDim(dim, x.ndim, name);
   if (x.device !== 'cpu') {
-    if (log) throw new Error(`logSoftmax: not implemented for cuda tensors yet (softmax is; or move the tensor with .to('cpu'))`);
     const xc = x.to(dt);
+    // log-softmax as x - logsumexp(x): composed of cuda ops with their gradients
+    if (log) return xc.sub(xc.logsumexp(d, { keepdim: true }));
     const out = cudaSoftmax(xc.detach(), d);
     // dx = y * (g - sum(g * y, dim)), composed from cuda ops
     return attach(out, name, [xc], (g, [y]) => [y.mul(g.sub(g.mul(y).sum(d, { keepdim: true })))], [out]);

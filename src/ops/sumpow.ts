@@ -4,17 +4,10 @@
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
-import { noGrad } from '../autograd';
+import { cudaSumPow } from '../cuda/layers';
 
 export function sumPow(t: Tensor, p: number): number {
-  if (t.device !== 'cpu') {
-    // on cuda: composed of device ops in float32 (one readback per tensor); NaN/Inf propagate
-    return noGrad(() => {
-      const a = t.float().abs();
-      const r = p === Infinity ? a.amax() : p === 2 ? a.mul(a).sum() : p === 1 ? a.sum() : a.pow(p).sum();
-      return r.item() as number;
-    });
-  }
+  if (t.device !== 'cpu') return cudaSumPow(t, p);
   const v = t.dtype === 'float32' || t.dtype === 'float64' ? t : t.to('float32');
   try {
     args().view(v).num(p);

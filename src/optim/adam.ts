@@ -31,6 +31,11 @@ function validateAdam(op: string, h: AdamOptions): void {
 }
 
 function adamUpdate(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<AdamOptions>, decoupled: boolean, zeros: (p: Tensor) => Tensor): void {
+  if (p.device !== 'cpu') {
+    // checked before any state changes, so a refused step leaves the optimizer as it was
+    if (group.amsgrad) throw new Error('Adam: amsgrad is not implemented for cuda parameters yet');
+    if (!decoupled && group.weightDecay !== 0) throw new Error('Adam: L2 weight decay is not implemented for cuda parameters yet (AdamW\'s decoupled decay is)');
+  }
   if (state.step === undefined) {
     state.step = 0;
     state.exp_avg = zeros(p);
@@ -45,8 +50,6 @@ function adamUpdate(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<A
   const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
   const m = state.exp_avg as Tensor, v = state.exp_avg_sq as Tensor;
   if (p.device !== 'cpu') {
-    if (group.amsgrad) throw new Error('Adam: amsgrad is not implemented for cuda parameters yet');
-    if (!decoupled && wd !== 0) throw new Error('Adam: L2 weight decay is not implemented for cuda parameters yet (AdamW\'s decoupled decay is)');
     cudaAdamStep(p, g, m, v, step, lr, group.betas, group.eps, decoupled ? wd : 0, group.maximize);
     return;
   }

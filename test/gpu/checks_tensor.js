@@ -187,24 +187,22 @@ module.exports = function checks(nr, expect) {
       t.dispose();
       expect(nr.cuda.memoryAllocated()).toBe(before);
       nr.cuda.emptyCache();
-      expect(() => nr.empty([2 ** 43 / 4], { device: 'cuda' })).toThrow(nr.cuda.CudaOutOfMemoryError);
+      expect(() => nr.empty([2 ** 38], { device: 'cuda' })).toThrow(nr.cuda.CudaOutOfMemoryError);
       const ok = nr.ones([4], { device: 'cuda' });   // the device still works after an OOM
       expect(ok.sum().item()).toBe(4);
     },
 
-    'dataAsync reads what was queued before the call and does not block the event loop': async () => {
+    'dataAsync returns a promise of the values queued before the call': async () => {
       const x = nr.arange(0, 1 << 20, 1, { dtype: 'float32' }).to('cuda');
       const p = x.dataAsync();
       x.add_(1);   // queued after the read: must not show in it
-      let ticks = 0;
-      const timer = setInterval(() => { ticks++; }, 0);
-      const d = (await p);
-      clearInterval(timer);
+      expect(p).toBeInstanceOf(Promise);
+      const d = await p;
       expect(d.length).toBe(1 << 20);
       expect(d[0]).toBe(0);
       expect(d[12345]).toBe(12345);
-      expect(ticks).toBeGreaterThanOrEqual(0);
-      expect(x.dataAsync()).resolves.toBeDefined();
+      const after = await x.dataAsync();
+      expect(after[12345]).toBe(12346);
     },
   };
 };

@@ -19,6 +19,7 @@ function expect(actual) {
     toBeGreaterThan: (e) => actual > e || fail(`expected ${actual} > ${e}`),
     toBeGreaterThanOrEqual: (e) => actual >= e || fail(`expected ${actual} >= ${e}`),
     toBeDefined: () => actual !== undefined || fail('expected a value'),
+    toBeInstanceOf: (c) => actual instanceof c || fail(`expected an instance of ${c.name}`),
     toThrow: (e) => {
       try { actual(); } catch (err) {
         if (e === undefined) return true;
