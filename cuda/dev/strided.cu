@@ -108,7 +108,9 @@ static void errors() {
 static void wide() {
   const i64 rs = (1ll << 31) + 5;
   Buf S(rs + 8, NRC_U8), D(6, NRC_I32);
+  CHECK_NRC(nrc_sync());  // the allocation is ordered on the library stream
   cudaMemset(S.p, 7, S.bytes());
+  cudaDeviceSynchronize();
   uint8_t r0[3] = {1, 2, 3}, r1[3] = {4, 5, 6};
   CHECK_NRC(nrc_memcpy_h2d(S.as<uint8_t>() + 1, r0, 3));
   CHECK_NRC(nrc_memcpy_h2d(S.as<uint8_t>() + 1 + rs, r1, 3));
