@@ -6,7 +6,8 @@
 //     memory so both the reads and the writes are coalesced (transpose/permute materialisation);
 //   - gather: anything else (slices, broadcasts) -> grid-stride loop, linear index -> per-view
 //     offsets (32-bit with multiply-shift dividers when everything fits 31 bits, else 64-bit).
-// Same-dtype copies move raw 1/2/4/8-byte words; other pairs convert via St<D>::from(ld(x)).
+// Same-dtype copies move raw 1/2/4/8-byte words (16 when rows allow: widen); other pairs convert
+// via St<D>::from(ld(x)).
 #include <cstring>
 #include <type_traits>
 #include "strided.cuh"
@@ -239,6 +240,36 @@ nrc_status launch_copy(void* dst, const void* src, const Plan<2>& p, F f) {
   return NRC_OK;
 }
 
+// Same-dtype copies whose last dim is dense in both views (row slices, permutes that keep the last
+// dim) move w-byte words instead of elements (w = 16, 8 or 4) when the last dim's bytes, every other
+// stride, both offsets and both pointers are multiples of w: 16-byte gathers instead of 4 scalar ones.
+// Returns the new element size (elem when nothing applies).
+size_t widen(Plan<2>& p, size_t elem, const void* dst, const void* src) {
+  int nd = p.nd;
+  if (p.contiguous() || nd < 1 || p.stride[0][nd - 1] != 1 || p.stride[1][nd - 1] != 1) return elem;
+  for (size_t w = 16; w > elem; w /= 2) {
+    auto ok = [&](int64_t e) { return (e * (int64_t)elem) % (int64_t)w == 0; };
+    bool fits = ok(p.size[nd - 1]) && ok(p.offset[0]) && ok(p.offset[1]) && (uintptr_t)dst % w == 0 &&
+                (uintptr_t)src % w == 0;
+    for (int v = 0; v < 2; v++)
+      for (int i = 0; i < nd - 1; i++) fits = fits && ok(p.stride[v][i]);
+    if (!fits) continue;
+    const int64_t k = (int64_t)(w / elem);
+    p.size[nd - 1] /= k;
+    p.numel /= k;
+    for (int v = 0; v < 2; v++) {
+      p.offset[v] /= k;
+      p.span[v] = 0;
+      for (int i = 0; i < nd; i++) {
+        if (i < nd - 1) p.stride[v][i] /= k;
+        p.span[v] += (p.size[i] - 1) * p.stride[v][i];
+      }
+    }
+    return w;
+  }
+  return elem;
+}
+
 template <typename T>
 nrc_status launch_raw(void* dst, const void* src, const Plan<2>& p) {
   return launch_copy<T, T>(dst, src, p, Ident<T>{});
@@ -269,11 +300,12 @@ extern "C" nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_vi
     if (dst_dt == src_dt) return NRC_OK;
   }
   if (dst_dt == src_dt) {
-    switch (elem[0]) {
+    switch (widen(p, elem[0], dst, src)) {
       case 1: return launch_raw<uint8_t>(dst, src, p);
       case 2: return launch_raw<uint16_t>(dst, src, p);
       case 4: return launch_raw<uint32_t>(dst, src, p);
-      default: return launch_raw<unsigned long long>(dst, src, p);
+      case 8: return launch_raw<unsigned long long>(dst, src, p);
+      default: return launch_raw<uint4>(dst, src, p);
     }
   }
   NRC_DISPATCH_ALL(dst_dt, D, NRC_DISPATCH_ALL(src_dt, S,

@@ -192,6 +192,8 @@ int main(int argc, char** argv) {
     test_copy(NRC_F64, NRC_U8, {40, 3, 70}, 0, 4, false);                // tiled with a batch dim
     test_copy(NRC_BF16, NRC_BF16, {5, 33, 47}, 4, 0, false);             // transposed dst
     test_copy(NRC_F16, NRC_I32, {6, 20, 7, 32}, 0, 1, false);            // permutes
+    test_copy(NRC_F32, NRC_F32, {6, 20, 7, 32}, (int)rnd(2), 1, false);   // dense last dim: 16-byte words
+    test_copy(NRC_BF16, NRC_BF16, {5, 9, 24}, 2, 2, false);              // sliced rows: maybe 16-byte words
   }
   printf("%s copy: %d random views per dtype pair + in-place, 0-d, empty, 12-d, tiled transposes\n",
          g_failures == f0 ? "PASS" : "FAIL", reps);
