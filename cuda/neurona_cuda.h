@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the loader refuses a library with another version. */
-#define NRC_API_VERSION 1
+#define NRC_API_VERSION 2
 
 typedef enum {
   NRC_OK = 0,
@@ -44,7 +44,13 @@ typedef enum {
   NRC_ERR_DEVICE_ASSERT = 9    /* a kernel flagged bad input (reported by nrc_sync) */
 } nrc_status;
 
-typedef enum { NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2, NRC_F64 = 3, NRC_I32 = 4, NRC_I64 = 5, NRC_U8 = 6, NRC_BOOL = 7 } nrc_dtype;
+/* Element types. The contiguous kernels below (elementwise, reductions, softmax, layernorm,
+ * embedding, AdamW, GEMM, attention) take F32/F16/BF16 only and answer NRC_ERR_UNSUPPORTED for the
+ * other codes; the strided kernels (nrc_copy_strided, nrc_binary_strided) take more. BOOL is one
+ * byte holding 0 or 1. */
+typedef enum {
+  NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2, NRC_F64 = 3, NRC_I32 = 4, NRC_I64 = 5, NRC_U8 = 6, NRC_BOOL = 7
+} nrc_dtype;
 
 typedef struct {
   char name[256];
@@ -78,17 +84,54 @@ NRC_API nrc_status nrc_memcpy_d2d(void* dst, const void* src, size_t bytes); /* 
 NRC_API nrc_status nrc_sync(void);
 
 /* ---- elementwise (contiguous, n elements) ---- */
-typedef enum { NRC_ADD = 0, NRC_SUB = 1, NRC_MUL = 2, NRC_DIV = 3, NRC_MAXIMUM = 4, NRC_MINIMUM = 5, NRC_POW = 6 } nrc_binary_op;
+/* MAXIMUM, MINIMUM and POW are taken by nrc_binary_strided only (nrc_binary: NRC_ERR_UNSUPPORTED). */
+typedef enum {
+  NRC_ADD = 0, NRC_SUB = 1, NRC_MUL = 2, NRC_DIV = 3, NRC_MAXIMUM = 4, NRC_MINIMUM = 5, NRC_POW = 6
+} nrc_binary_op;
 typedef enum {
   NRC_RELU = 0, NRC_GELU_TANH = 1, NRC_SILU = 2, NRC_EXP = 3, NRC_NEG = 4, NRC_TANH = 5, NRC_SIGMOID = 6
 } nrc_unary_op;
 NRC_API nrc_status nrc_fill(nrc_dtype dt, void* out, size_t n, float value);
-/* out = a op b; all three of dtype dt, same n. */
+/* out = a op b; all three of dtype dt, same n; op ADD..DIV. */
 NRC_API nrc_status nrc_binary(nrc_binary_op op, nrc_dtype dt, const void* a, const void* b, void* out, size_t n);
 NRC_API nrc_status nrc_unary(nrc_unary_op op, nrc_dtype dt, const void* x, void* out, size_t n);
 /* out = alpha * x + y (axpby-style fused update used by optimisers and gradient accumulation) */
 NRC_API nrc_status nrc_axpy(nrc_dtype dt, float alpha, const void* x, void* y, size_t n);
 NRC_API nrc_status nrc_cast(nrc_dtype src_dt, const void* src, nrc_dtype dst_dt, void* dst, size_t n);
+
+/* ---- strided views: copies with dtype conversion, broadcasting binary ops ----
+ * Both take every view as (offset, shape, strides) in elements of the view's own dtype, so
+ * transposed, permuted, sliced and expanded (stride 0) tensors need no contiguous copy first.
+ * Dimensions are sorted and merged on the host; contiguous views take a vectorised flat kernel,
+ * a transposing copy goes through shared-memory tiles, anything else a gather kernel. */
+#define NRC_MAX_DIMS 12
+/* A strided view: element offset, shape and element strides (strides may be 0 for broadcasting,
+ * never negative). ndim 0 = a scalar (one element at offset). */
+typedef struct {
+  int32_t ndim;
+  int64_t offset;
+  int64_t shape[NRC_MAX_DIMS];
+  int64_t strides[NRC_MAX_DIMS];
+} nrc_view;
+/* dst[view dv] = convert(src[view sv]) elementwise, for any pair of the 8 dtypes (float->int truncates
+ * toward zero like a C cast; anything->bool is (x != 0); bool->number is 0/1). dv and sv must have
+ * the same ndim and shape (broadcast by giving sv stride 0). dst must not overlap src unless they
+ * are the same view. n = numel 0 is a no-op.
+ * Details: float->integer goes through int64 (NaN gives 0, values beyond the int64 range
+ * saturate, then the int64 wraps to a narrower type as in C, e.g. -1.5 -> -1 -> 255 for U8);
+ * int64->float16/bfloat16 and float64->float16/bfloat16 round through float32. A size>1 dim of
+ * dst with stride 0 (dst overlapping itself) is NRC_ERR_INVALID_ARG; so is an in-place copy
+ * (same pointer and view) between dtypes of different sizes. */
+NRC_API nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_view* dv, nrc_dtype src_dt, const void* src,
+                                    const nrc_view* sv);
+/* out[ov] = a[av] op b[bv], all of dtype dt (F32, F16, BF16, F64, I32, I64), computed in float
+ * (double for F64, int64 arithmetic for integers; integer DIV truncates toward zero and division by zero
+ * gives 0 instead of trapping). ov, av, bv share ndim and shape (broadcast by stride 0). out may alias
+ * a or b only when it is the identical view (in-place). Ops: NRC_ADD..NRC_DIV plus the new
+ * NRC_MAXIMUM = 4, NRC_MINIMUM = 5 (NaN propagates), NRC_POW = 6 (floats only).
+ * Integer ADD/SUB/MUL wrap (two's complement); U8/BOOL and integer POW give NRC_ERR_UNSUPPORTED. */
+NRC_API nrc_status nrc_binary_strided(nrc_binary_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* a,
+                                      const nrc_view* av, const void* b, const nrc_view* bv);
 
 /* ---- reductions (fp32 accumulation, fp32 output) ---- */
 /* x is (rows, cols) contiguous; out[r] = sum_c x[r, c] (out is float32, rows elements). */
@@ -150,10 +193,6 @@ NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides s
                                       const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
                                       int B, int H, int Nq, int Nk, int D, float scale, int causal);
 
-#define NRC_MAX_DIMS 12
-typedef struct { int32_t ndim; int64_t offset; int64_t shape[NRC_MAX_DIMS]; int64_t strides[NRC_MAX_DIMS]; } nrc_view;
-NRC_API nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_view* dv, nrc_dtype src_dt, const void* src, const nrc_view* sv);
-NRC_API nrc_status nrc_binary_strided(nrc_binary_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
 typedef enum {
   NRCU_RELU = 0, NRCU_GELU_ERF = 1, NRCU_GELU_TANH = 2, NRCU_SILU = 3, NRCU_EXP = 4, NRCU_LOG = 5, NRCU_NEG = 6,
   NRCU_ABS = 7, NRCU_SQRT = 8, NRCU_RSQRT = 9, NRCU_TANH = 10, NRCU_SIGMOID = 11, NRCU_SIN = 12, NRCU_COS = 13,
