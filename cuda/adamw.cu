@@ -77,11 +77,12 @@ extern "C" nrc_status nrc_adamw(float* param, const void* grad, nrc_dtype grad_d
                                 float beta1, float beta2, float eps, float weight_decay, int step, float grad_scale,
                                 void* param_lp, nrc_dtype lp_dt) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(grad_dt, "nrc_adamw (grad)");
+  NRC_FLOAT_DTYPE(lp_dt, "nrc_adamw (param_lp)");
   if (!n) return NRC_OK;
   NRC_ARG(param && grad && m && v, "nrc_adamw: null pointer");
   NRC_ARG(step >= 1, "nrc_adamw: step must be >= 1");
   NRC_ARG(beta1 >= 0.f && beta1 < 1.f && beta2 >= 0.f && beta2 < 1.f, "nrc_adamw: betas must be in [0, 1)");
-  NRC_ARG(dtype_ok(lp_dt) && dtype_ok(grad_dt), "nrc_adamw: unknown dtype");
   AdamArgs a{lr, beta1, beta2, eps, weight_decay, (float)(1.0 - pow((double)beta1, step)),
              (float)sqrt(1.0 - pow((double)beta2, step)), grad_scale};
   NRC_DISPATCH(grad_dt, G, NRC_DISPATCH(lp_dt, L, launch<G, L>(param, grad, m, v, param_lp, n, a)));

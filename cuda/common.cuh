@@ -41,9 +41,23 @@ const DeviceProps& props();       // of the current device
 enum : int { kFlagEmbeddingIndex = 1, kFlagTargetIndex = 2 };
 
 // ---- dtypes ----
-inline size_t dtype_size(nrc_dtype dt) { return dt == NRC_F32 ? 4 : 2; }
+// dtype_valid: any of the 8 codes; dtype_ok: the float types the contiguous kernels handle.
+inline bool dtype_valid(nrc_dtype dt) { return (int)dt >= (int)NRC_F32 && (int)dt <= (int)NRC_BOOL; }
 inline bool dtype_ok(nrc_dtype dt) { return dt == NRC_F32 || dt == NRC_F16 || dt == NRC_BF16; }
+inline size_t dtype_size(nrc_dtype dt) {
+  switch (dt) {
+    case NRC_F64: case NRC_I64: return 8;
+    case NRC_F32: case NRC_I32: return 4;
+    case NRC_F16: case NRC_BF16: return 2;
+    default: return 1;  // U8, BOOL (and unknown codes, which callers reject first)
+  }
+}
 const char* dtype_name(nrc_dtype dt);
+// Entry-point check of kernels that take F32/F16/BF16 only: another known dtype gives
+// NRC_ERR_UNSUPPORTED, an unknown code NRC_ERR_INVALID_ARG; the message names fn and the dtype.
+nrc_status check_float_dtype(nrc_dtype dt, const char* fn);
+#define NRC_FLOAT_DTYPE(dt, fn) \
+  do { nrc_status nrc_s_ = ::nrc::check_float_dtype(dt, fn); if (nrc_s_ != NRC_OK) return nrc_s_; } while (0)
 
 template <typename T> __device__ __forceinline__ float to_f(T x);
 template <> __device__ __forceinline__ float to_f<float>(float x) { return x; }
@@ -61,13 +75,14 @@ struct alignas(16) Vec16 {
   T v[N];
 };
 
-// Dispatches a lambda-like functor on the C++ type of dt: DISPATCH(dt, T, body).
+// Dispatches a lambda-like functor on the C++ type of dt: DISPATCH(dt, T, body). Float types only:
+// entry points check with NRC_FLOAT_DTYPE first (the default case is a last guard).
 #define NRC_DISPATCH(dt, T, ...)                                   \
   switch (dt) {                                                    \
     case NRC_F32: { using T = float; __VA_ARGS__; break; }         \
     case NRC_F16: { using T = __half; __VA_ARGS__; break; }        \
     case NRC_BF16: { using T = __nv_bfloat16; __VA_ARGS__; break; } \
-    default: return ::nrc::set_error(NRC_ERR_INVALID_ARG, "unknown dtype"); \
+    default: return ::nrc::set_error(NRC_ERR_UNSUPPORTED, "dtype not handled by this kernel"); \
   }
 
 inline unsigned grid_for(size_t work, unsigned block, unsigned max_blocks) {

@@ -152,6 +152,7 @@ extern "C" {
 
 nrc_status nrc_fill(nrc_dtype dt, void* out, size_t n, float value) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_fill");
   if (!n) return NRC_OK;
   NRC_ARG(out, "nrc_fill: null pointer");
   NRC_ARG(dtype_ok(dt), "nrc_fill: unknown dtype");
@@ -164,21 +165,26 @@ nrc_status nrc_fill(nrc_dtype dt, void* out, size_t n, float value) {
 
 nrc_status nrc_binary(nrc_binary_op op, nrc_dtype dt, const void* a, const void* b, void* out, size_t n) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_binary");
   if (!n) return NRC_OK;
   NRC_ARG(a && b && out, "nrc_binary: null pointer");
-  NRC_ARG(op >= NRC_ADD && op <= NRC_DIV, "nrc_binary: unknown op");
+  NRC_ARG(op >= NRC_ADD && op <= NRC_POW, "nrc_binary: unknown op");
+  if (op > NRC_DIV)
+    return set_error(NRC_ERR_UNSUPPORTED, "nrc_binary: maximum/minimum/pow are taken by nrc_binary_strided only");
   NRC_DISPATCH(dt, T,
     switch (op) {
       case NRC_ADD: return launch_binary<T>(a, b, out, n, Add{});
       case NRC_SUB: return launch_binary<T>(a, b, out, n, Sub{});
       case NRC_MUL: return launch_binary<T>(a, b, out, n, Mul{});
       case NRC_DIV: return launch_binary<T>(a, b, out, n, Div{});
+      default: break;
     });
   return NRC_OK;
 }
 
 nrc_status nrc_unary(nrc_unary_op op, nrc_dtype dt, const void* x, void* out, size_t n) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_unary");
   if (!n) return NRC_OK;
   NRC_ARG(x && out, "nrc_unary: null pointer");
   NRC_ARG(op >= NRC_RELU && op <= NRC_SIGMOID, "nrc_unary: unknown op");
@@ -197,6 +203,7 @@ nrc_status nrc_unary(nrc_unary_op op, nrc_dtype dt, const void* x, void* out, si
 
 nrc_status nrc_axpy(nrc_dtype dt, float alpha, const void* x, void* y, size_t n) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_axpy");
   if (!n) return NRC_OK;
   NRC_ARG(x && y, "nrc_axpy: null pointer");
   bool vec = aligned16(x) && aligned16(y);
@@ -210,9 +217,10 @@ nrc_status nrc_axpy(nrc_dtype dt, float alpha, const void* x, void* y, size_t n)
 
 nrc_status nrc_cast(nrc_dtype src_dt, const void* src, nrc_dtype dst_dt, void* dst, size_t n) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(src_dt, "nrc_cast (source; nrc_copy_strided converts between all dtypes)");
+  NRC_FLOAT_DTYPE(dst_dt, "nrc_cast (destination; nrc_copy_strided converts between all dtypes)");
   if (!n) return NRC_OK;
   NRC_ARG(src && dst, "nrc_cast: null pointer");
-  NRC_ARG(dtype_ok(dst_dt), "nrc_cast: unknown destination dtype");
   NRC_DISPATCH(src_dt, T, return launch_cast_to<T>((const T*)src, dst_dt, dst, n));
   return NRC_OK;
 }

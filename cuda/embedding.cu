@@ -59,6 +59,7 @@ extern "C" {
 
 nrc_status nrc_embedding_fwd(nrc_dtype dt, const void* table, const int32_t* idx, void* out, size_t n, size_t V, size_t C) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_embedding_fwd");
   if (!n || !C) return NRC_OK;
   NRC_ARG(table && idx && out, "nrc_embedding_fwd: null pointer");
   bool vec = C % kVec == 0 && aligned16(table) && aligned16(out);
@@ -73,6 +74,7 @@ nrc_status nrc_embedding_fwd(nrc_dtype dt, const void* table, const int32_t* idx
 
 nrc_status nrc_embedding_bwd(nrc_dtype dt, const void* dout, const int32_t* idx, float* dtable, size_t n, size_t V, size_t C) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_embedding_bwd");
   if (!n || !C) return NRC_OK;
   NRC_ARG(dout && idx && dtable, "nrc_embedding_bwd: null pointer");
   unsigned g = mem_grid(n * C);

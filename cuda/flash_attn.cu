@@ -282,6 +282,7 @@ extern "C" nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_stride
                                          const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse, int B,
                                          int H, int Nq, int Nk, int D, float scale, int causal) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_flash_attn_fwd");
   NRC_ARG(B >= 0 && H >= 0 && Nq >= 0 && Nk >= 0, "nrc_flash_attn_fwd: negative size");
   if (!B || !H || !Nq) return NRC_OK;
   if (dt != NRC_BF16 && dt != NRC_F16)

@@ -79,7 +79,7 @@ using namespace nrc;
 extern "C" nrc_status nrc_gemm(nrc_dtype dt, int trans_a, int trans_b, int M, int N, int K, float alpha, const void* A,
                                int lda, const void* B, int ldb, float beta, void* C, int ldc, int allow_tf32) {
   NRC_INIT();
-  NRC_ARG(dtype_ok(dt), "nrc_gemm: unknown dtype");
+  NRC_FLOAT_DTYPE(dt, "nrc_gemm");
   NRC_ARG(M >= 0 && N >= 0 && K >= 0, "nrc_gemm: negative size");
   if (M == 0 || N == 0) return NRC_OK;
   NRC_ARG(C, "nrc_gemm: null C");

@@ -283,6 +283,7 @@ extern "C" {
 nrc_status nrc_layernorm_fwd(nrc_dtype dt, const void* x, const float* weight, const float* bias, void* y,
                              float* mean, float* rstd, size_t rows, size_t C, float eps) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_layernorm_fwd");
   if (!rows) return NRC_OK;
   NRC_ARG(C > 0 && C < (1u << 30), "nrc_layernorm_fwd: C must be in [1, 2^30)");
   NRC_ARG(x && y, "nrc_layernorm_fwd: null pointer");
@@ -301,6 +302,7 @@ nrc_status nrc_layernorm_fwd(nrc_dtype dt, const void* x, const float* weight, c
 nrc_status nrc_layernorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* mean,
                              const float* rstd, void* dx, float* dweight, float* dbias, size_t rows, size_t C) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_layernorm_bwd");
   if (!rows) return NRC_OK;
   NRC_ARG(C > 0 && C < (1u << 30), "nrc_layernorm_bwd: C must be in [1, 2^30)");
   NRC_ARG(dy && x && mean && rstd && dx, "nrc_layernorm_bwd: null pointer");

@@ -75,6 +75,7 @@ extern "C" {
 
 nrc_status nrc_sum_all(nrc_dtype dt, const void* x, float* out, size_t n) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_sum_all");
   NRC_ARG(out, "nrc_sum_all: null output");
   if (!n) return nrc_fill(NRC_F32, out, 1, 0.f);
   NRC_ARG(x, "nrc_sum_all: null input");
@@ -97,6 +98,7 @@ nrc_status nrc_sum_all(nrc_dtype dt, const void* x, float* out, size_t n) {
 
 nrc_status nrc_sum_rows(nrc_dtype dt, const void* x, float* out, size_t rows, size_t cols) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_sum_rows");
   if (!rows) return NRC_OK;
   NRC_ARG(out, "nrc_sum_rows: null output");
   if (!cols) return nrc_fill(NRC_F32, out, rows, 0.f);

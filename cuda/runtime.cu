@@ -89,8 +89,20 @@ const char* dtype_name(nrc_dtype dt) {
     case NRC_F32: return "float32";
     case NRC_F16: return "float16";
     case NRC_BF16: return "bfloat16";
+    case NRC_F64: return "float64";
+    case NRC_I32: return "int32";
+    case NRC_I64: return "int64";
+    case NRC_U8: return "uint8";
+    case NRC_BOOL: return "bool";
   }
   return "?";
+}
+
+nrc_status check_float_dtype(nrc_dtype dt, const char* fn) {
+  if (dtype_ok(dt)) return NRC_OK;
+  if (!dtype_valid(dt)) return set_error(NRC_ERR_INVALID_ARG, std::string(fn) + ": unknown dtype code " + std::to_string((int)dt));
+  return set_error(NRC_ERR_UNSUPPORTED,
+                   std::string(fn) + ": dtype " + dtype_name(dt) + " is not supported (float32, float16, bfloat16 only)");
 }
 
 static nrc_status classify_init(std::string& msg) {

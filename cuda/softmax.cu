@@ -133,6 +133,7 @@ extern "C" {
 
 nrc_status nrc_softmax(nrc_dtype dt, const void* x, void* y, size_t rows, size_t cols) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_softmax");
   if (!rows || !cols) return NRC_OK;
   NRC_ARG(x && y, "nrc_softmax: null pointer");
   NRC_ARG(rows < (1ull << 31), "nrc_softmax: too many rows");
@@ -154,6 +155,7 @@ nrc_status nrc_softmax(nrc_dtype dt, const void* x, void* y, size_t rows, size_t
 nrc_status nrc_cross_entropy(nrc_dtype dt, const void* logits, const int32_t* targets, float* losses,
                              void* dlogits, float dloss_scale, size_t rows, size_t V) {
   NRC_INIT();
+  NRC_FLOAT_DTYPE(dt, "nrc_cross_entropy");
   if (!rows) return NRC_OK;
   NRC_ARG(V > 0, "nrc_cross_entropy: V must be positive");
   NRC_ARG(logits && targets && losses, "nrc_cross_entropy: null pointer");
