@@ -1,15 +1,15 @@
-// Extended elementwise ops over strided views: nrc_unary_strided (32 unary ops incl. predicates),
-// nrc_binary_ext (activation backwards, comparisons, logical ops, fmod/remainder/atan2/floor_divide)
-// and nrc_where_strided. The views are planned by plan_views (strided.cuh: validated, sorted by the
-// output's strides, coalesced); dense views take a flat kernel moving 8 elements per thread and
-// step as aligned packs, anything else (broadcasts, transposes, slices) a gather kernel that turns
-// the linear index into per-view offsets (Geo32: 32-bit multiply-shift division when everything
-// fits 31 bits, else Geo64), 4 elements per thread, loads before stores. The op is a runtime code
+// Extended elementwise ops over strided views: nrc_unary_strided (32 unary ops incl. predicates) and
+// nrc_binary_ext (activation backwards, comparisons, logical ops, fmod/remainder/atan2/floor_divide);
+// nrc_where_strided is in where.cu. The views are planned by plan_views (strided.cuh: validated,
+// sorted by the output's strides, coalesced); dense views take a flat kernel moving 8 elements per
+// thread and step as aligned packs, anything else (broadcasts, transposes, slices) a gather kernel
+// that turns the linear index into per-view offsets (Geo32: 32-bit multiply-shift division when
+// everything fits 31 bits, else Geo64), 4 elements per thread, loads before stores. The op is a runtime code
 // applied by elementwise_ext_ops.cuh; op x dtype support is checked here on the host.
 #include <limits>
 #include <string>
 #include "elementwise_ext_ops.cuh"
-#include "vec.cuh"
+#include "elementwise_ext_launch.cuh"
 
 namespace nrc {
 namespace {
@@ -109,57 +109,6 @@ __global__ void binary_gather(TO* out, const TI* a, const TI* b, I n, G g, int o
   }
 }
 
-// ---- where: out (n, T) = c (n, bool) ? a (n, T) : b (n, T), elements copied as stored ----
-template <typename T>
-__global__ void where_flat(T* out, const Bool8* c, const T* a, const T* b, int64_t n, bool vec) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x, tid = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-  const int64_t nv = vec ? n / 8 : 0;
-  for (int64_t i = tid; i < nv; i += step) {
-    Pack8<Bool8> m = ld_pack(c + i * 8);
-    Pack8<T> p = ld_pack(a + i * 8), r = ld_pack(b + i * 8);
-#pragma unroll
-    for (int j = 0; j < 8; j++) if (!m.v[j].v) p.v[j] = r.v[j];
-    st_pack(out + i * 8, p);
-  }
-  for (int64_t i = nv * 8 + tid; i < n; i += step) out[i] = c[i].v ? a[i] : b[i];
-}
-
-template <typename T, typename G, typename I>
-__global__ void where_gather(T* out, const Bool8* c, const T* a, const T* b, I n, G g) {
-  const I step = (I)gridDim.x * blockDim.x;
-  for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += 4 * step) {
-    T v[4];
-    I od[4];
-#pragma unroll
-    for (int k = 0; k < 4; k++) {
-      I j = i + k * step, off[4];
-      od[k] = 0;
-      if (j < n) { g.offsets(j, off); od[k] = off[0]; v[k] = c[off[1]].v ? a[off[2]] : b[off[3]]; }
-    }
-#pragma unroll
-    for (int k = 0; k < 4; k++)
-      if (i + k * step < n) out[od[k]] = v[k];
-  }
-}
-
-// Launch shape shared by the three families: flat (vectorised when every base is pack-aligned),
-// or gather with 32- or 64-bit geometry.
-template <int NV, typename Flat, typename Gather32, typename Gather64>
-nrc_status launch(const char* fn, const Plan<NV>& p, const void* const (&base)[NV], const size_t (&elem)[NV],
-                  Flat flat, Gather32 g32, Gather64 g64) {
-  if (p.contiguous()) {
-    bool vec = true;
-    for (int v = 0; v < NV; v++) vec = vec && aligned_for_pack(base[v], elem[v]);
-    flat(mem_grid(vec ? (size_t)p.numel / 8 + 1 : (size_t)p.numel), vec);
-  } else {
-    unsigned g = grid_for((size_t)(p.numel + 3) / 4, 256, (unsigned)props().sms * 16);
-    if (p.narrow()) g32(g, geo32(p));
-    else g64(g, geo64(p));
-  }
-  NRC_LAUNCHED(fn);
-  return NRC_OK;
-}
-
 // ---- op tables ----
 const char* const kUnaryNames[] = {"relu", "gelu_erf", "gelu_tanh", "silu", "exp", "log", "neg", "abs", "sqrt",
                                    "rsqrt", "tanh", "sigmoid", "sin", "cos", "square", "reciprocal", "leaky_relu",
@@ -211,7 +160,7 @@ nrc_status run_unary(int op, void* out, const void* x, const Plan<2>& p, float a
   const C ca = param<C>(a), cb = param<C>(b);
   const void* base[2] = {o, xi};
   const size_t elem[2] = {sizeof(TO), sizeof(TI)};
-  return launch<2>("nrc_unary_strided", p, base, elem,
+  return launch_elementwise<2>("nrc_unary_strided", p, base, elem,
       [&](unsigned g, bool vec) { unary_flat<TI, TO><<<g, 256, 0, stream()>>>(o, xi, p.numel, op, ca, cb, vec); },
       [&](unsigned g, const Geo32<2>& geo) {
         unary_gather<TI, TO, Geo32<2>, uint32_t><<<g, 256, 0, stream()>>>(o, xi, (uint32_t)p.numel, geo, op, ca, cb); },
@@ -228,28 +177,12 @@ nrc_status run_binary(int op, void* out, const void* a, const void* b, const Pla
   const C ca = param<C>(alpha), cb = param<C>(beta);
   const void* base[3] = {o, x, y};
   const size_t elem[3] = {sizeof(TO), sizeof(TI), sizeof(TI)};
-  return launch<3>("nrc_binary_ext", p, base, elem,
+  return launch_elementwise<3>("nrc_binary_ext", p, base, elem,
       [&](unsigned g, bool vec) { binary_flat<TI, TO><<<g, 256, 0, stream()>>>(o, x, y, p.numel, op, ca, cb, vec); },
       [&](unsigned g, const Geo32<3>& geo) {
         binary_gather<TI, TO, Geo32<3>, uint32_t><<<g, 256, 0, stream()>>>(o, x, y, (uint32_t)p.numel, geo, op, ca, cb); },
       [&](unsigned g, const Geo64<3>& geo) {
         binary_gather<TI, TO, Geo64<3>, int64_t><<<g, 256, 0, stream()>>>(o, x, y, p.numel, geo, op, ca, cb); });
-}
-
-template <typename T>
-nrc_status run_where(void* out, const void* cond, const void* a, const void* b, const Plan<4>& p) {
-  T* o = (T*)out + p.offset[0];
-  const Bool8* c = (const Bool8*)cond + p.offset[1];
-  const T* x = (const T*)a + p.offset[2];
-  const T* y = (const T*)b + p.offset[3];
-  const void* base[4] = {o, c, x, y};
-  const size_t elem[4] = {sizeof(T), 1, sizeof(T), sizeof(T)};
-  return launch<4>("nrc_where_strided", p, base, elem,
-      [&](unsigned g, bool vec) { where_flat<T><<<g, 256, 0, stream()>>>(o, c, x, y, p.numel, vec); },
-      [&](unsigned g, const Geo32<4>& geo) {
-        where_gather<T, Geo32<4>, uint32_t><<<g, 256, 0, stream()>>>(o, c, x, y, (uint32_t)p.numel, geo); },
-      [&](unsigned g, const Geo64<4>& geo) {
-        where_gather<T, Geo64<4>, int64_t><<<g, 256, 0, stream()>>>(o, c, x, y, p.numel, geo); });
 }
 
 }  // namespace
@@ -305,23 +238,6 @@ nrc_status nrc_binary_ext(nrc_binary_ext_op op, nrc_dtype dt, nrc_dtype out_dt, 
     if constexpr (!std::is_same<T, Bool8>::value) return run_binary<T, T>(op, out, a, b, p, alpha, beta);
   });
   return unsupported(fn, kBinaryNames[op], dt);
-}
-
-nrc_status nrc_where_strided(nrc_dtype dt, void* out, const nrc_view* ov, const void* cond, const nrc_view* cv,
-                             const void* a, const nrc_view* av, const void* b, const nrc_view* bv) {
-  NRC_INIT();
-  const char* fn = "nrc_where_strided";
-  NRC_ARG(dtype_valid(dt), std::string(fn) + ": unknown dtype code " + std::to_string((int)dt));
-  const nrc_view* views[4] = {ov, cv, av, bv};
-  const char* const names[4] = {"out", "cond", "a", "b"};
-  const size_t es = dtype_size(dt);
-  const size_t elem[4] = {es, 1, es, es};
-  Plan<4> p;
-  nrc_status st = make_plan(fn, views, names, elem, p);
-  if (st != NRC_OK || p.numel == 0) return st;
-  NRC_ARG(out && cond && a && b, std::string(fn) + ": null pointer");
-  NRC_DISPATCH_ALL(dt, T, return run_where<T>(out, cond, a, b, p));
-  return NRC_OK;
 }
 
 }  // extern "C"
