@@ -46,8 +46,8 @@ typedef enum {
 
 /* Element types. The contiguous kernels below (elementwise, reductions, softmax, layernorm,
  * embedding, AdamW, GEMM, attention) take F32/F16/BF16 only and answer NRC_ERR_UNSUPPORTED for the
- * other codes; the strided kernels (nrc_copy_strided, nrc_binary_strided) take more. BOOL is one
- * byte holding 0 or 1. */
+ * other codes; the strided kernels (nrc_copy_strided, nrc_binary_strided, nrc_unary_strided,
+ * nrc_binary_ext, nrc_where_strided) and nrc_dropout take more. BOOL is one byte holding 0 or 1. */
 typedef enum {
   NRC_F32 = 0, NRC_F16 = 1, NRC_BF16 = 2, NRC_F64 = 3, NRC_I32 = 4, NRC_I64 = 5, NRC_U8 = 6, NRC_BOOL = 7
 } nrc_dtype;
@@ -133,6 +133,63 @@ NRC_API nrc_status nrc_copy_strided(nrc_dtype dst_dt, void* dst, const nrc_view*
 NRC_API nrc_status nrc_binary_strided(nrc_binary_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* a,
                                       const nrc_view* av, const void* b, const nrc_view* bv);
 
+/* ---- extended elementwise ops on strided views (semantics of the CPU scalar kernels,
+ * native/include/nr/kernels/elementwise.h) ----
+ * Views as for nrc_binary_strided: every view has out's ndim and shape (broadcast by stride 0),
+ * offsets and strides in elements of its own dtype, none negative; out may alias an input only as
+ * the identical view. numel 0 is a no-op. F32/F16/BF16 compute in float, F64 in double, integers in
+ * their own type (wrapping through the unsigned type). An op a dtype does not support gives
+ * NRC_ERR_UNSUPPORTED naming the function, op and dtype. */
+/* Unary ops; out (ov) and x (xv) share shape; out dtype = x dtype except the predicates ISNAN,
+ * ISINF, ISFINITE, LOGICAL_NOT (out NRC_BOOL). Floats take every op (ROUND is half to even, SIGN
+ * of NaN is 0, RELU keeps NaN). I32/I64/U8 take NEG, ABS, SQUARE (wrapping), SIGN, RELU, HARDTANH
+ * (a, b truncated toward zero, saturating), FLOOR/CEIL/ROUND/TRUNC (identity) and the predicates;
+ * BOOL takes the predicates only. */
+typedef enum {
+  NRCU_RELU = 0, NRCU_GELU_ERF = 1, NRCU_GELU_TANH = 2, NRCU_SILU = 3, NRCU_EXP = 4, NRCU_LOG = 5, NRCU_NEG = 6,
+  NRCU_ABS = 7, NRCU_SQRT = 8, NRCU_RSQRT = 9, NRCU_TANH = 10, NRCU_SIGMOID = 11, NRCU_SIN = 12, NRCU_COS = 13,
+  NRCU_SQUARE = 14, NRCU_RECIPROCAL = 15, NRCU_LEAKY_RELU = 16 /* a = slope */, NRCU_ELU = 17 /* a = alpha */,
+  NRCU_SOFTPLUS = 18 /* a = beta, b = threshold */, NRCU_HARDTANH = 19 /* a = min, b = max */, NRCU_SIGN = 20,
+  NRCU_FLOOR = 21, NRCU_CEIL = 22, NRCU_ROUND = 23 /* half to even */, NRCU_TRUNC = 24, NRCU_LOG1P = 25, NRCU_EXPM1 = 26,
+  NRCU_ERF = 27, NRCU_ISNAN = 28, NRCU_ISINF = 29, NRCU_ISFINITE = 30, NRCU_LOGICAL_NOT = 31
+} nrc_unary_ext_op;
+NRC_API nrc_status nrc_unary_strided(nrc_unary_ext_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* x,
+                                     const nrc_view* xv, float a, float b);
+/* out = f(a, b) with broadcasting by stride 0; a and b of dtype dt; out of dtype out_dt, which must be
+ * NRC_BOOL for the comparisons and logical ops (EQ..LOGICAL_XOR) and dt for the others.
+ * The *_BW ops take (a = incoming gradient, b = saved tensor): the forward output y for SIGMOID_BW
+ * and TANH_BW (and RELU_BW, where y > 0 iff x > 0), the forward input x for the others (ELU_BW
+ * included: a * alpha * exp(x) for x <= 0, as the CPU's elu_bw). Floats take every op; I32/I64/U8
+ * the comparisons, logical ops, FMOD, REMAINDER and FLOOR_DIVIDE (division by zero gives 0, no
+ * trap; x % -1 is 0; min // -1 wraps); BOOL the comparisons and logical ops. REMAINDER has the sign
+ * of the divisor (Python), FLOOR_DIVIDE is Python's floor division (floats: x // 0 is x / 0). */
+typedef enum {
+  NRCB_RELU_BW = 0 /* b = y */, NRCB_GELU_BW = 1 /* b = x */, NRCB_GELU_TANH_BW = 2 /* b = x */, NRCB_SILU_BW = 3 /* b = x */,
+  NRCB_SIGMOID_BW = 4 /* b = y */, NRCB_TANH_BW = 5 /* b = y */, NRCB_LEAKY_RELU_BW = 6 /* b = x, alpha = slope */,
+  NRCB_ELU_BW = 7 /* b = x, alpha */, NRCB_SOFTPLUS_BW = 8 /* b = x, alpha = beta, beta = threshold */,
+  NRCB_HARDTANH_BW = 9 /* b = x, alpha = min, beta = max */, NRCB_THRESHOLD_BW = 10 /* b = x, alpha = threshold */,
+  NRCB_EQ = 11, NRCB_NE = 12, NRCB_LT = 13, NRCB_LE = 14, NRCB_GT = 15, NRCB_GE = 16,
+  NRCB_LOGICAL_AND = 17, NRCB_LOGICAL_OR = 18, NRCB_LOGICAL_XOR = 19, NRCB_FMOD = 20, NRCB_REMAINDER = 21 /* Python sign rule */,
+  NRCB_ATAN2 = 22, NRCB_FLOOR_DIVIDE = 23
+} nrc_binary_ext_op;
+NRC_API nrc_status nrc_binary_ext(nrc_binary_ext_op op, nrc_dtype dt, nrc_dtype out_dt, void* out, const nrc_view* ov,
+                                  const void* a, const nrc_view* av, const void* b, const nrc_view* bv, float alpha,
+                                  float beta);
+/* out = cond ? a : b (elements copied bit for bit); cond NRC_BOOL (any non-zero byte is true); a, b,
+ * out of dtype dt (any of the 8); all broadcast to ov's shape by stride 0. */
+NRC_API nrc_status nrc_where_strided(nrc_dtype dt, void* out, const nrc_view* ov, const void* cond, const nrc_view* cv,
+                                     const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
+/* Inverted dropout on n contiguous elements of dtype dt (F32, F16, BF16, F64):
+ * keep_i = u_i >= p, y_i = keep_i ? x_i * (1 / (1 - p)) : 0, where u_i is element i of the Philox
+ * uniform stream of native/include/nr/philox.h, philox_uniform(seed, offset, i): counter
+ * offset + i / 4, lane i % 4, key seed, (bits >> 8) * 2^-24 (the CPU attention dropout's stream).
+ * Counter-based Philox4x32-10 (Salmon et al. 2011), so the same (seed, offset) gives the same mask
+ * on any GPU and launch configuration; a call uses counters offset .. offset + (n + 3) / 4 - 1.
+ * The scale 1 / (1 - p) is computed in double and applied in float (double for F64).
+ * mask (n bytes, may be NULL) receives keep as 0/1. p in [0, 1]; p == 1 gives zeros. y may be x. */
+NRC_API nrc_status nrc_dropout(nrc_dtype dt, const void* x, void* y, uint8_t* mask, size_t n, float p, uint64_t seed,
+                               uint64_t offset);
+
 /* ---- reductions (fp32 accumulation, fp32 output) ---- */
 /* x is (rows, cols) contiguous; out[r] = sum_c x[r, c] (out is float32, rows elements). */
 NRC_API nrc_status nrc_sum_rows(nrc_dtype dt, const void* x, float* out, size_t rows, size_t cols);
@@ -193,27 +250,6 @@ NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides s
                                       const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
                                       int B, int H, int Nq, int Nk, int D, float scale, int causal);
 
-typedef enum {
-  NRCU_RELU = 0, NRCU_GELU_ERF = 1, NRCU_GELU_TANH = 2, NRCU_SILU = 3, NRCU_EXP = 4, NRCU_LOG = 5, NRCU_NEG = 6,
-  NRCU_ABS = 7, NRCU_SQRT = 8, NRCU_RSQRT = 9, NRCU_TANH = 10, NRCU_SIGMOID = 11, NRCU_SIN = 12, NRCU_COS = 13,
-  NRCU_SQUARE = 14, NRCU_RECIPROCAL = 15, NRCU_LEAKY_RELU = 16, NRCU_ELU = 17,
-  NRCU_SOFTPLUS = 18, NRCU_HARDTANH = 19, NRCU_SIGN = 20,
-  NRCU_FLOOR = 21, NRCU_CEIL = 22, NRCU_ROUND = 23, NRCU_TRUNC = 24, NRCU_LOG1P = 25, NRCU_EXPM1 = 26,
-  NRCU_ERF = 27, NRCU_ISNAN = 28, NRCU_ISINF = 29, NRCU_ISFINITE = 30, NRCU_LOGICAL_NOT = 31
-} nrc_unary_ext_op;
-NRC_API nrc_status nrc_unary_strided(nrc_unary_ext_op op, nrc_dtype dt, void* out, const nrc_view* ov, const void* x, const nrc_view* xv, float a, float b);
-typedef enum {
-  NRCB_RELU_BW = 0, NRCB_GELU_BW = 1, NRCB_GELU_TANH_BW = 2, NRCB_SILU_BW = 3,
-  NRCB_SIGMOID_BW = 4, NRCB_TANH_BW = 5, NRCB_LEAKY_RELU_BW = 6,
-  NRCB_ELU_BW = 7, NRCB_SOFTPLUS_BW = 8,
-  NRCB_HARDTANH_BW = 9, NRCB_THRESHOLD_BW = 10,
-  NRCB_EQ = 11, NRCB_NE = 12, NRCB_LT = 13, NRCB_LE = 14, NRCB_GT = 15, NRCB_GE = 16,
-  NRCB_LOGICAL_AND = 17, NRCB_LOGICAL_OR = 18, NRCB_LOGICAL_XOR = 19, NRCB_FMOD = 20, NRCB_REMAINDER = 21,
-  NRCB_ATAN2 = 22, NRCB_FLOOR_DIVIDE = 23
-} nrc_binary_ext_op;
-NRC_API nrc_status nrc_binary_ext(nrc_binary_ext_op op, nrc_dtype dt, nrc_dtype out_dt, void* out, const nrc_view* ov, const void* a, const nrc_view* av, const void* b, const nrc_view* bv, float alpha, float beta);
-NRC_API nrc_status nrc_where_strided(nrc_dtype dt, void* out, const nrc_view* ov, const void* cond, const nrc_view* cv, const void* a, const nrc_view* av, const void* b, const nrc_view* bv);
-NRC_API nrc_status nrc_dropout(nrc_dtype dt, const void* x, void* y, uint8_t* mask, size_t n, float p, uint64_t seed, uint64_t offset);
 typedef enum { NRCR_SUM = 0, NRCR_MEAN = 1, NRCR_MAX = 2, NRCR_MIN = 3, NRCR_PROD = 4, NRCR_SUMSQ = 5 } nrc_reduce_op;
 NRC_API nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dtype out_dt, void* out, size_t rows, size_t cols);
 NRC_API nrc_status nrc_argreduce_rows(int is_max, nrc_dtype dt, const void* x, int64_t* out, size_t rows, size_t cols);
