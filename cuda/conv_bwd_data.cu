@@ -19,8 +19,8 @@ struct BdA {
   const T* img = nullptr;
   int hp = 0, wp = 0;  // h + ph, w + pw
   bool ok = false;
-  __device__ BdA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
-  __device__ void fix(int m) {
+  __host__ __device__ BdA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
+  __host__ __device__ void fix(int m) {
     ok = m < p.M;
     int n, h;
     int hw = p.fd_HW.divmod(ok ? m : 0, n);
@@ -29,7 +29,7 @@ struct BdA {
     wp = w + p.g.pw;
     img = dy + (size_t)n * p.g.K * p.PQ;
   }
-  __device__ T at(int k) const {
+  __host__ __device__ T at(int k) const {
     if (!ok || k >= p.Kgemm) return conv::zero<T>();
     int ko, r;
     int rs = p.fd_RS.divmod(k, ko);
@@ -51,14 +51,14 @@ struct BdB {
   const T* w;
   int off = 0;
   bool ok = false;
-  __device__ BdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __device__ void fix(int k) {
+  __host__ __device__ BdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
+  __host__ __device__ void fix(int k) {
     ok = k < p.Kgemm;
     int ko;
     int rs = p.fd_RS.divmod(ok ? k : 0, ko);
     off = ko * p.CgRS + rs;
   }
-  __device__ T at(int c) const { return ok && c < p.Ngemm ? w[off + c * p.RS] : conv::zero<T>(); }
+  __host__ __device__ T at(int c) const { return ok && c < p.Ngemm ? w[off + c * p.RS] : conv::zero<T>(); }
 };
 
 // dx[n, grp*Cg + c, h, w] = acc
@@ -67,17 +67,17 @@ struct BdEpi {
   const ConvParams& p;
   T* dx;
   T* rowp = nullptr;
-  __device__ BdEpi(const ConvParams& p_, int grp, int) : p(p_), dx((T*)p_.out + (size_t)grp * p_.Cg * p_.HW) {}
-  __device__ void row(int m) {
+  __host__ __device__ BdEpi(const ConvParams& p_, int grp, int) : p(p_), dx((T*)p_.out + (size_t)grp * p_.Cg * p_.HW) {}
+  __host__ __device__ void row(int m) {
     int n;
     int hw = p.fd_HW.divmod(m, n);
     rowp = dx + (size_t)n * p.g.C * p.HW + hw;
   }
-  __device__ void store(int c, float v) { rowp[c * p.HW] = from_f<T>(v); }
+  __host__ __device__ void store(int c, float v) { rowp[c * p.HW] = conv::to_t<T>(v); }
 };
 
 template <typename T>
-nrc_status run(const ConvParams& p) {
+nrc_status run_bwd_data(const ConvParams& p) {
   return conv::launch<T, BdA<T>, BdB<T>, BdEpi<T>>(p, "nrc_conv2d_bwd_data");
 }
 
@@ -89,7 +89,7 @@ nrc_status conv_bwd_data_igemm(nrc_dtype dt, ConvParams& p) {
   p.Kgemm = p.Kg * p.RS;
   p.splits = 1;
   p.kt_per_split = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
-  NRC_DISPATCH(dt, T, return run<T>(p));
+  NRC_DISPATCH(dt, T, return run_bwd_data<T>(p));
   return NRC_OK;
 }
 

@@ -19,14 +19,14 @@ struct BfA {
   const T* dy;
   int off = 0;
   bool ok = false;
-  __device__ BfA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
-  __device__ void fix(int k) {
+  __host__ __device__ BfA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
+  __host__ __device__ void fix(int k) {
     ok = k < p.Kgemm;
     int n;
     int pq = p.fd_PQ.divmod(ok ? k : 0, n);
     off = n * p.g.K * p.PQ + pq;
   }
-  __device__ T at(int m) const { return ok && m < p.M ? dy[off + m * p.PQ] : conv::zero<T>(); }
+  __host__ __device__ T at(int m) const { return ok && m < p.M ? dy[off + m * p.PQ] : conv::zero<T>(); }
 };
 
 // B: x gather; a thread keeps one reduction index (n, p, q) and walks the columns (c, r, s).
@@ -38,8 +38,8 @@ struct BfB {
   const T* img = nullptr;
   int h0 = 0, w0 = 0;
   bool ok = false;
-  __device__ BfB(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.b + (size_t)grp * p_.Cg * p_.HW) {}
-  __device__ void fix(int k) {
+  __host__ __device__ BfB(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.b + (size_t)grp * p_.Cg * p_.HW) {}
+  __host__ __device__ void fix(int k) {
     ok = k < p.Kgemm;
     int n, pp;
     int pq = p.fd_PQ.divmod(ok ? k : 0, n);
@@ -48,7 +48,7 @@ struct BfB {
     w0 = q * p.g.sw - p.g.pw;
     img = x + (size_t)n * p.g.C * p.HW;
   }
-  __device__ T at(int col) const {
+  __host__ __device__ T at(int col) const {
     if (!ok || col >= p.Ngemm) return conv::zero<T>();
     int c, r;
     int rs = p.fd_RS.divmod(col, c);
@@ -64,10 +64,10 @@ struct BfEpi {
   const ConvParams& p;
   float* base;
   float* rowp = nullptr;
-  __device__ BfEpi(const ConvParams& p_, int grp, int split)
+  __host__ __device__ BfEpi(const ConvParams& p_, int grp, int split)
       : p(p_), base((float*)p_.out + (size_t)split * p_.g.K * p_.CgRS + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __device__ void row(int m) { rowp = base + (size_t)m * p.CgRS; }
-  __device__ void store(int col, float v) { rowp[col] = v; }
+  __host__ __device__ void row(int m) { rowp = base + (size_t)m * p.CgRS; }
+  __host__ __device__ void store(int col, float v) { rowp[col] = v; }
 };
 
 // dw[i] = sum over splits of part[s][i], in split order
@@ -95,7 +95,7 @@ __global__ void dbias_kernel(const T* __restrict__ dy, float* __restrict__ dbias
 }
 
 template <typename T>
-nrc_status run(const ConvParams& p) {
+nrc_status run_bwd_filter(const ConvParams& p) {
   return conv::launch<T, BfA<T>, BfB<T>, BfEpi>(p, "nrc_conv2d_bwd_filter");
 }
 
@@ -103,7 +103,7 @@ nrc_status run(const ConvParams& p) {
 
 nrc_status conv_bwd_filter_igemm(nrc_dtype dt, ConvParams& p, float* partials) {
   p.out = partials;
-  NRC_DISPATCH(dt, T, return run<T>(p));
+  NRC_DISPATCH(dt, T, return run_bwd_filter<T>(p));
   return NRC_OK;
 }
 

@@ -19,12 +19,16 @@ struct FastDiv {
     uint64_t one = 1;
     mul = (uint32_t)(((one << 32) * ((one << shift) - (uint64_t)d)) / (uint64_t)d + 1);
   }
-  __device__ __forceinline__ int div(int n) const {
+  __host__ __device__ __forceinline__ int div(int n) const {
+#ifdef __CUDA_ARCH__
     uint32_t t = __umulhi((uint32_t)n, mul);
+#else
+    uint32_t t = (uint32_t)(((uint64_t)(uint32_t)n * mul) >> 32);
+#endif
     return (int)((t + (uint32_t)n) >> shift);
   }
   // q = n / d, returns n % d
-  __device__ __forceinline__ int divmod(int n, int& q) const {
+  __host__ __device__ __forceinline__ int divmod(int n, int& q) const {
     q = div(n);
     return n - q * d;
   }

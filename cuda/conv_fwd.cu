@@ -18,8 +18,8 @@ struct FwdA {
   const T* img = nullptr;
   int h0 = 0, w0 = 0;
   bool ok = false;
-  __device__ FwdA(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.a + (size_t)grp * p_.Cg * p_.HW) {}
-  __device__ void fix(int m) {
+  __host__ __device__ FwdA(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.a + (size_t)grp * p_.Cg * p_.HW) {}
+  __host__ __device__ void fix(int m) {
     ok = m < p.M;
     int n, pp;
     int pq = p.fd_PQ.divmod(ok ? m : 0, n);
@@ -28,7 +28,7 @@ struct FwdA {
     w0 = q * p.g.sw - p.g.pw;
     img = x + (size_t)n * p.g.C * p.HW;
   }
-  __device__ T at(int k) const {
+  __host__ __device__ T at(int k) const {
     if (!ok || k >= p.Kgemm) return conv::zero<T>();
     int c, r;
     int rs = p.fd_RS.divmod(k, c);
@@ -47,9 +47,9 @@ struct FwdB {
   const T* w;
   int k = 0;
   bool ok = false;
-  __device__ FwdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __device__ void fix(int k_) { k = k_; ok = k_ < p.Kgemm; }
-  __device__ T at(int n) const { return ok && n < p.Ngemm ? w[n * p.CgRS + k] : conv::zero<T>(); }
+  __host__ __device__ FwdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
+  __host__ __device__ void fix(int k_) { k = k_; ok = k_ < p.Kgemm; }
+  __host__ __device__ T at(int n) const { return ok && n < p.Ngemm ? w[n * p.CgRS + k] : conv::zero<T>(); }
 };
 
 // y[n, grp*Kg + col, p, q] = acc + bias
@@ -58,19 +58,19 @@ struct FwdEpi {
   const ConvParams& p;
   T* y;
   const float* bias;
-  __device__ FwdEpi(const ConvParams& p_, int grp, int)
+  __host__ __device__ FwdEpi(const ConvParams& p_, int grp, int)
       : p(p_), y((T*)p_.out + (size_t)grp * p_.Kg * p_.PQ), bias(p_.bias ? p_.bias + grp * p_.Kg : nullptr) {}
-  __device__ void row(int m) {
+  __host__ __device__ void row(int m) {
     int n;
     int pq = p.fd_PQ.divmod(m, n);
     rowp = y + (size_t)n * p.g.K * p.PQ + pq;
   }
-  __device__ void store(int col, float v) { rowp[col * p.PQ] = from_f<T>(v + (bias ? bias[col] : 0.f)); }
+  __host__ __device__ void store(int col, float v) { rowp[col * p.PQ] = conv::to_t<T>(v + (bias ? bias[col] : 0.f)); }
   T* rowp = nullptr;
 };
 
 template <typename T>
-nrc_status run(const ConvParams& p) {
+nrc_status run_fwd(const ConvParams& p) {
   return conv::launch<T, FwdA<T>, FwdB<T>, FwdEpi<T>>(p, "nrc_conv2d_fwd");
 }
 
@@ -82,7 +82,7 @@ nrc_status conv_fwd_igemm(nrc_dtype dt, ConvParams& p) {
   p.Kgemm = p.CgRS;
   p.splits = 1;
   p.kt_per_split = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
-  NRC_DISPATCH(dt, T, return run<T>(p));
+  NRC_DISPATCH(dt, T, return run_fwd<T>(p));
   return NRC_OK;
 }
 

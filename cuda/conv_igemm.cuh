@@ -22,10 +22,16 @@ namespace conv {
 
 constexpr int kThreads = 256;
 
-template <typename T> __device__ __forceinline__ T zero();
-template <> __device__ __forceinline__ float zero<float>() { return 0.f; }
-template <> __device__ __forceinline__ __half zero<__half>() { return __ushort_as_half((unsigned short)0); }
-template <> __device__ __forceinline__ __nv_bfloat16 zero<__nv_bfloat16>() { return __ushort_as_bfloat16((unsigned short)0); }
+// Host-and-device conversions (the loaders and epilogues also run in the host emulation of
+// cuda/dev/conv_emu.cc, which checks their index arithmetic without a GPU).
+template <typename T>
+__host__ __device__ __forceinline__ T zero() { return T(0.f); }
+template <typename T>
+__host__ __device__ __forceinline__ T to_t(float v) {
+  if constexpr (std::is_same<T, __half>::value) return __float2half_rn(v);
+  else if constexpr (std::is_same<T, __nv_bfloat16>::value) return __float2bfloat16_rn(v);
+  else return v;
+}
 
 // Where thread t's elements of an E x BK operand tile lie: fixed coordinate, first varying one,
 // step between them, and how many (E = BM or BN).
@@ -34,8 +40,8 @@ struct TileMap {
   static constexpr int kCount = E * BK / kThreads;
   static constexpr int kFixedExtent = AlongK ? BK : E;
   static constexpr int kStep = kThreads / kFixedExtent;
-  __device__ static int fixed(int t) { return t % kFixedExtent; }
-  __device__ static int var0(int t) { return t / kFixedExtent; }
+  __host__ __device__ static int fixed(int t) { return t % kFixedExtent; }
+  __host__ __device__ static int var0(int t) { return t / kFixedExtent; }
 };
 
 // Register-staged gather of one k-tile of an operand: origin = the block's m/n origin.
@@ -62,7 +68,7 @@ struct TcSmem {
   static constexpr int kLd = AlongK ? TC_BK + TC_PAD : E + TC_PAD;
   static constexpr int kSize = AlongK ? E * kLd : TC_BK * kLd;
   // element (mn, k) of the tile
-  __device__ static int idx(int mn, int k) { return AlongK ? mn * kLd + k : k * kLd + mn; }
+  __host__ __device__ static int idx(int mn, int k) { return AlongK ? mn * kLd + k : k * kLd + mn; }
 };
 
 template <typename T, class LA, class LB, class Epi>
