@@ -99,11 +99,11 @@ using namespace nrc;
 
 extern "C" nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w,
                                           void* dx, int allow_tf32) {
-  (void)allow_tf32;  // fp32 always runs the exact SIMT kernels (no TF32 variant yet)
   NRC_INIT();
   ConvParams p;
   nrc_status s = conv_validate("nrc_conv2d_bwd_data", dt, g, p);
   if (s != NRC_OK) return s;
+  p.tf32 = allow_tf32 != 0;
   NRC_ARG(dy && w && dx, "nrc_conv2d_bwd_data: null dy, w or dx");
   if (conv_is_depthwise(p)) return conv_depthwise_bwd_data(dt, p, dy, w, dx);
   p.a = dy;

@@ -113,11 +113,11 @@ using namespace nrc;
 
 extern "C" nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* dy,
                                             void* dw, float* dbias, int allow_tf32) {
-  (void)allow_tf32;  // fp32 always runs the exact SIMT kernels (no TF32 variant yet)
   NRC_INIT();
   ConvParams p;
   nrc_status s = conv_validate("nrc_conv2d_bwd_filter", dt, g, p);
   if (s != NRC_OK) return s;
+  p.tf32 = allow_tf32 != 0;
   NRC_ARG(x && dy && dw, "nrc_conv2d_bwd_filter: null x, dy or dw");
   if (dbias) {
     NRC_DISPATCH(dt, T, dbias_kernel<T><<<p.g.K, 256, 0, stream()>>>((const T*)dy, dbias, p.g.N, p.g.K, p.PQ));

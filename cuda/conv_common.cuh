@@ -48,6 +48,7 @@ struct ConvParams {
   const void* b;       // w (fwd, bwd_data), x (bwd_filter)
   void* out;           // y (fwd), dx (bwd_data), float partials or dw (bwd_filter)
   const float* bias;   // fwd only, may be null
+  bool tf32;           // float32 on tf32 tensor cores (allow_tf32, sm_80+)
 };
 
 // Checks dtype, pointers and geometry (positive sizes, P and Q from the formula, groups, element

@@ -92,11 +92,11 @@ using namespace nrc;
 
 extern "C" nrc_status nrc_conv2d_fwd(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* w,
                                      const float* bias, void* y, int allow_tf32) {
-  (void)allow_tf32;  // fp32 always runs the exact SIMT kernels (no TF32 variant yet)
   NRC_INIT();
   ConvParams p;
   nrc_status s = conv_validate("nrc_conv2d_fwd", dt, g, p);
   if (s != NRC_OK) return s;
+  p.tf32 = allow_tf32 != 0;
   NRC_ARG(x && w && y, "nrc_conv2d_fwd: null x, w or y");
   if (conv_is_depthwise(p)) return conv_depthwise_fwd(dt, p, x, w, bias, y);
   p.a = x;

@@ -2,7 +2,7 @@
 """PyTorch peers for the dev harness benchmarks, on the same GPU in the same run: cuBLAS GEMMs,
 scaled_dot_product_attention (flash and cuDNN backends), copies/elementwise/reductions, fused
 AdamW, softmax, cross-entropy, layernorm, 2-D convolutions (cuDNN: forward, backward data,
-backward filter; cudnn.benchmark on, TF32 off for float32). Keys match the RESULT lines of cuda/dev/*.cu; timing is
+backward filter; cudnn.benchmark on, TF32 off for float32, on for the tf32 keys). Keys match the RESULT lines of cuda/dev/*.cu; timing is
 the median of CUDA-event-timed repeats after warm-up, as in harness.h. Appends 'torch,...' rows to
 the results CSV given with --out."""
 import argparse
@@ -174,10 +174,11 @@ def conv(dt, layer):
     if not any(want(k) for k in keys.values()):
         return
     torch.backends.cudnn.benchmark = True
-    torch.backends.cudnn.allow_tf32 = False
-    x = torch.randn(N, C, H, W, device="cuda", dtype=DT[dt])
-    w = torch.randn(K, C // groups, R, S, device="cuda", dtype=DT[dt]) * 0.1
-    b = torch.zeros(K, device="cuda", dtype=DT[dt])
+    torch.backends.cudnn.allow_tf32 = dt == "tf32"
+    tdt = torch.float32 if dt == "tf32" else DT[dt]
+    x = torch.randn(N, C, H, W, device="cuda", dtype=tdt)
+    w = torch.randn(K, C // groups, R, S, device="cuda", dtype=tdt) * 0.1
+    b = torch.zeros(K, device="cuda", dtype=tdt)
     y = F.conv2d(x, w, b, st, pad, 1, groups)
     dy = torch.randn_like(y)
     P, Q = y.shape[2], y.shape[3]
@@ -193,6 +194,7 @@ def conv(dt, layer):
         if want(keys[p]):
             ms = time_ms(fn, 20, 5)
             result(keys[p], "cuDNN", ms, flops / (ms * 1e-3) / 1e12, "TFLOP/s")
+    torch.backends.cudnn.allow_tf32 = False
 
 
 print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)
@@ -217,6 +219,6 @@ for dt in ("bfloat16", "float32"):
     softmax_ce(dt)
 for C in (768, 4096):
     layernorm(C)
-for dt in ("bfloat16", "float32"):
+for dt in ("bfloat16", "float32", "tf32"):
     for layer in CONV_LAYERS:
         conv(dt, layer)

@@ -1,7 +1,7 @@
 // Dev harness for the 2-D convolution (nrc_conv2d_fwd / _bwd_data / _bwd_filter): checks all three
 // passes (and dbias) against a float64 CPU direct convolution on many small odd geometries (stride
 // 1/2/3, padding, dilation 2, groups 1/2/4/C, 1x1 .. 7x7, asymmetric kernels), every dtype, outputs
-// poisoned, on the default path and on the forced SIMT path (the sm_75 path for f16/bf16) and
+// poisoned, on the default path, float32 on TF32 tensor cores (allow_tf32), the forced SIMT path (the sm_75 path for f16/bf16) and
 // the implicit GEMM for depthwise geometries; bad-argument checks; then ResNet-50 / LeNet / MNIST
 // layers checked against naive GPU kernels and timed (TFLOP/s, key conv/<pass>/<dtype>/<layer>,
 // PyTorch/cuDNN peers in bench_torch.py). Usage: conv [--quick]
@@ -47,7 +47,7 @@ static void for_each_tap(const nrc_conv2d_geom& g, F fn) {
 static double tol_for(nrc_dtype dt) { return dt == NRC_F32 ? 1e-5 : dt == NRC_BF16 ? 1e-2 : 3e-3; }
 
 // mode 0: default dispatch; 1: SIMT kernels forced; 2: implicit GEMM even for depthwise
-static void validate(const Geo& G, nrc_dtype dt, int mode, uint64_t seed) {
+static void validate(const Geo& G, nrc_dtype dt, int mode, uint64_t seed, bool tf32 = false) {
   nrc_conv2d_geom g = G.geom();
   auto hx = randn(nx(g), seed), hw = randn(nw(g), seed + 1), hdy = randn(ny(g), seed + 2), hb = randn(g.K, seed + 3);
   round_to(hx, dt); round_to(hw, dt); round_to(hdy, dt);
@@ -65,19 +65,20 @@ static void validate(const Geo& G, nrc_dtype dt, int mode, uint64_t seed) {
   nrc::g_conv_force_simt = mode == 1;
   nrc::g_conv_no_depthwise = mode == 2;
   char what[200];
-  const char* mname = mode == 0 ? "" : mode == 1 ? " [simt]" : " [igemm]";
+  const char* mname = mode == 0 ? (tf32 ? " [tf32]" : "") : mode == 1 ? " [simt]" : " [igemm]";
+  const double tol = tf32 ? 5e-3 : tol_for(dt);
   snprintf(what, sizeof what, "%-10s %s fwd%s", G.name, dtname(dt), mname);
   Y.poison();
-  CHECK_NRC(nrc_conv2d_fwd(dt, &g, X.p, Wt.p, B.as<float>(), Y.p, 0));
-  check(what, Y.download(), y, tol_for(dt));
+  CHECK_NRC(nrc_conv2d_fwd(dt, &g, X.p, Wt.p, B.as<float>(), Y.p, tf32));
+  check(what, Y.download(), y, tol);
   snprintf(what, sizeof what, "%-10s %s bwd_data%s", G.name, dtname(dt), mname);
   DX.poison();
-  CHECK_NRC(nrc_conv2d_bwd_data(dt, &g, DY.p, Wt.p, DX.p, 0));
-  check(what, DX.download(), dx, tol_for(dt));
+  CHECK_NRC(nrc_conv2d_bwd_data(dt, &g, DY.p, Wt.p, DX.p, tf32));
+  check(what, DX.download(), dx, tol);
   snprintf(what, sizeof what, "%-10s %s bwd_filter%s", G.name, dtname(dt), mname);
   DW.poison(); DB.poison();
-  CHECK_NRC(nrc_conv2d_bwd_filter(dt, &g, X.p, DY.p, DW.p, DB.as<float>(), 0));
-  check(what, DW.download(), dw, tol_for(dt));
+  CHECK_NRC(nrc_conv2d_bwd_filter(dt, &g, X.p, DY.p, DW.p, DB.as<float>(), tf32));
+  check(what, DW.download(), dw, tol);
   snprintf(what, sizeof what, "%-10s %s dbias%s", G.name, dtname(dt), mname);
   check(what, DB.download(), db, 1e-5);
   nrc::g_conv_force_simt = 0;
@@ -166,25 +167,26 @@ __global__ void naive_bwd_filter(nrc_conv2d_geom g, const T* x, const T* dy, flo
 }
 
 // One big layer: each pass checked against the naive kernel, then timed.
-static void layer(const Geo& G, nrc_dtype dt) {
+static void layer(const Geo& G, nrc_dtype dt, bool tf32 = false) {
   nrc_conv2d_geom g = G.geom();
   Buf X(nx(g), dt), Wt(nw(g), dt), DY(ny(g), dt), B(g.K, NRC_F32), Y(ny(g), dt), DX(nx(g), dt), DW(nw(g), dt),
       DB(g.K, NRC_F32), R(std::max(std::max(nx(g), ny(g)), nw(g)), NRC_F32);
   X.randn(11); Wt.randn(12, 0.1f); DY.randn(13);
   B.upload(std::vector<float>(g.K, 0.f));  // naive_fwd has no bias
   bool dwise = g.C == g.groups && g.K == g.groups;
-  const char* variant = dwise ? "direct" : dt != NRC_F32 && nrc::props().cc >= 80 ? "igemm_mma" : "igemm_simt";
-  double tol = dt == NRC_F32 ? 1e-4 : tol_for(dt);
+  const bool tc = (dt != NRC_F32 || tf32) && nrc::props().cc >= 80;
+  const char* variant = dwise ? "direct" : tc ? (tf32 ? "igemm_tf32" : "igemm_mma") : "igemm_simt";
+  double tol = tf32 ? 5e-3 : dt == NRC_F32 ? 1e-4 : tol_for(dt);
   for (int pass = 0; pass < 3; pass++) {
     const char* pname = pass == 0 ? "fwd" : pass == 1 ? "bwd_data" : "bwd_filter";
     Buf& out = pass == 0 ? Y : pass == 1 ? DX : DW;
     auto run = [&] {
-      if (pass == 0) return nrc_conv2d_fwd(dt, &g, X.p, Wt.p, B.as<float>(), Y.p, 0);
-      if (pass == 1) return nrc_conv2d_bwd_data(dt, &g, DY.p, Wt.p, DX.p, 0);
-      return nrc_conv2d_bwd_filter(dt, &g, X.p, DY.p, DW.p, DB.as<float>(), 0);
+      if (pass == 0) return nrc_conv2d_fwd(dt, &g, X.p, Wt.p, B.as<float>(), Y.p, tf32);
+      if (pass == 1) return nrc_conv2d_bwd_data(dt, &g, DY.p, Wt.p, DX.p, tf32);
+      return nrc_conv2d_bwd_filter(dt, &g, X.p, DY.p, DW.p, DB.as<float>(), tf32);
     };
     char key[160];
-    snprintf(key, sizeof key, "conv/%s/%s/%s", pname, dtname(dt), G.name);
+    snprintf(key, sizeof key, "conv/%s/%s/%s", pname, tf32 ? "tf32" : dtname(dt), G.name);
     out.poison();
     CHECK_NRC(run());
     NRC_DISPATCH_VOID(dt, T, {
@@ -229,6 +231,7 @@ int main(int argc, char** argv) {
       validate(G, dt, 0, seed += 10);
       if (dt != NRC_F32 && nrc::props().cc >= 80) validate(G, dt, 1, seed += 10);
       if (G.C == G.groups && G.K == G.groups) validate(G, dt, 2, seed += 10);
+      if (dt == NRC_F32 && nrc::props().cc >= 80) validate(G, dt, 0, seed += 10, true);
     }
   bad_args();
   if (!g_quick) {
@@ -244,8 +247,9 @@ int main(int argc, char** argv) {
         {"mnist_c1_k32_3x3_28_n128", 128, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1},
         {"mnist_c32_k64_3x3_26_n128", 128, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 1, 1, 1},
     };
-    for (nrc_dtype dt : {NRC_BF16, NRC_F32})
-      for (const Geo& G : layers) layer(G, dt);
+    for (const Geo& G : layers) layer(G, NRC_BF16);
+    for (const Geo& G : layers) layer(G, NRC_F32);
+    for (const Geo& G : layers) layer(G, NRC_F32, true);
     printf("# compare with cuDNN through PyTorch: python3 cuda/dev/bench_torch.py --out results.csv --only conv/ "
            "(same keys), then cuda/dev/compare.py results.csv\n");
   }

@@ -76,10 +76,10 @@ static void emulate(const ConvParams& p) {
 }
 
 // Each (mn, k) of a tensor-core tile is written exactly once by the 256 threads.
-template <bool AlongK, int E>
+template <bool AlongK, int E, int ElemBytes>
 static void check_tc_map(const char* what) {
   using Map = TileMap<AlongK, E, conv::TC_BK>;
-  using S = conv::TcSmem<AlongK, E>;
+  using S = conv::TcSmem<AlongK, E, ElemBytes>;
   std::vector<int> hits(S::kSize, 0);
   for (int t = 0; t < conv::kThreads; t++)
     for (int i = 0; i < Map::kCount; i++) {
@@ -90,7 +90,7 @@ static void check_tc_map(const char* what) {
   int bad = 0;
   for (int mn = 0; mn < E; mn++)
     for (int k = 0; k < conv::TC_BK; k++) bad += hits[S::idx(mn, k)] != 1;
-  printf("%s tc tile map %s: %d bad cells\n", bad ? "FAIL" : "PASS", what, bad);
+  printf("%s tc tile map %s (%d-byte elements): %d bad cells\n", bad ? "FAIL" : "PASS", what, ElemBytes, bad);
   failures += bad != 0;
 }
 
@@ -179,10 +179,14 @@ static void check_fastdiv() {
 
 int main() {
   check_fastdiv();
-  check_tc_map<false, conv::TC_BM>("A along m");
-  check_tc_map<true, conv::TC_BM>("A along k");
-  check_tc_map<false, conv::TC_BN>("B along n");
-  check_tc_map<true, conv::TC_BN>("B along k");
+  check_tc_map<false, conv::TC_BM, 2>("A along m");
+  check_tc_map<true, conv::TC_BM, 2>("A along k");
+  check_tc_map<false, conv::TC_BN, 2>("B along n");
+  check_tc_map<true, conv::TC_BN, 2>("B along k");
+  check_tc_map<false, conv::TC_BM, 4>("A along m");
+  check_tc_map<true, conv::TC_BM, 4>("A along k");
+  check_tc_map<false, conv::TC_BN, 4>("B along n");
+  check_tc_map<true, conv::TC_BN, 4>("B along k");
   // N, C, H, W, K, R, S, P, Q (computed), sh, sw, ph, pw, dh, dw, groups
   run("3x3", {2, 3, 9, 11, 5, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});
   run("3x3s2", {2, 4, 10, 9, 6, 3, 3, 0, 0, 2, 2, 1, 1, 1, 1, 1});
