@@ -61,6 +61,8 @@ nrc_status conv_validate(const char* fn, nrc_dtype dt, const nrc_conv2d_geom* gp
   p.fd_S = FastDiv(g.S);
   p.fd_sh = FastDiv(g.sh);
   p.fd_sw = FastDiv(g.sw);
+  p.fd_Cg = FastDiv(p.Cg);
+  p.fd_Kg = FastDiv(p.Kg);
   return NRC_OK;
 }
 

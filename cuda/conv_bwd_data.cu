@@ -1,24 +1,26 @@
 // 2-D convolution backward data (nrc_conv2d_bwd_data; also the forward of ConvTranspose2d) as an
 // implicit GEMM per group:
 //   dx (M = N*H*W, Cg) = A (M, Kg*R*S) @ B (Kg*R*S, Cg)
-// A row m = (n, h, w) gathers dy[n, k, p, q] for k = (k, r, s) with h + ph - r*dh = p*sh and
+// A row m = (n, h, w) gathers dy[n, k, p, q] for k = (r, s, k) (channel fastest; per-tile tap when
+// Kg % 32 == 0) with h + ph - r*dh = p*sh and
 // w + pw - s*dw = q*sw: taps whose offsets are not multiples of the stride, or fall outside
 // (0..P-1, 0..Q-1), are zeros (simplest correct scheme: strided convolutions multiply those zeros
-// too). B row k = (k, r, s), column c is w[k, c, r, s]. Depthwise goes to conv_depthwise.cu.
+// too). B row k = (r, s, k), column c is w[k, c, r, s]. Depthwise goes to conv_depthwise.cu.
 #include "conv_igemm.cuh"
 
 namespace nrc {
 namespace {
 
-// A: dy gather; a thread keeps one input pixel m and walks k = (k, r, s).
+// A: dy gather; a thread keeps one input pixel m and walks k = (r, s, k) (output channel fastest).
 template <typename T>
 struct BdA {
   static constexpr bool kAlongK = false;
   const ConvParams& p;
   const T* dy;  // group's first channel of image 0
   const T* img = nullptr;
-  int hp = 0, wp = 0;  // h + ph, w + pw
-  bool ok = false;
+  const T* tap = nullptr;  // kfast: dy[n, grp*Kg + 0, p, q] of this tile's tap
+  int hp = 0, wp = 0, kbase = 0;  // h + ph, w + pw
+  bool ok = false, tap_ok = false;
   __host__ __device__ BdA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
   __host__ __device__ void fix(int m) {
     ok = m < p.M;
@@ -29,21 +31,36 @@ struct BdA {
     wp = w + p.g.pw;
     img = dy + (size_t)n * p.g.K * p.PQ;
   }
-  __host__ __device__ T at(int k) const {
-    if (!ok || k >= p.Kgemm) return conv::zero<T>();
-    int ko, r;
-    int rs = p.fd_RS.divmod(k, ko);
+  // offset of dy[p, q] for tap (r, s) in the channel plane, or -1 when no output pixel uses it
+  __host__ __device__ int tap_offset(int rs) const {
+    int r;
     int s = p.fd_S.divmod(rs, r);
     int th = hp - r * p.g.dh, tw = wp - s * p.g.dw;
-    if (th < 0 || tw < 0) return conv::zero<T>();
+    if (th < 0 || tw < 0) return -1;
     int pp, qq;
-    if (p.fd_sh.divmod(th, pp) != 0 || p.fd_sw.divmod(tw, qq) != 0) return conv::zero<T>();
-    if (pp >= p.g.P || qq >= p.g.Q) return conv::zero<T>();
-    return img[ko * p.PQ + pp * p.g.Q + qq];
+    if (p.fd_sh.divmod(th, pp) != 0 || p.fd_sw.divmod(tw, qq) != 0) return -1;
+    if (pp >= p.g.P || qq >= p.g.Q) return -1;
+    return pp * p.g.Q + qq;
+  }
+  __host__ __device__ void tile(int k0) {
+    if (!p.kfast) return;
+    int rs = p.fd_Kg.div(k0);
+    kbase = rs * p.Kg;
+    int off = ok ? tap_offset(rs) : -1;
+    tap_ok = off >= 0;
+    tap = img + (tap_ok ? off : 0);
+  }
+  __host__ __device__ T at(int k) const {
+    if (p.kfast) return tap_ok ? tap[(k - kbase) * p.PQ] : conv::zero<T>();  // Kgemm % 32 == 0: k in range
+    if (!ok || k >= p.Kgemm) return conv::zero<T>();
+    int rs;
+    int ko = p.fd_Kg.divmod(k, rs);
+    int off = tap_offset(rs);
+    return off >= 0 ? img[ko * p.PQ + off] : conv::zero<T>();
   }
 };
 
-// B: w[k, c, r, s] of the group; a thread keeps one k = (k, r, s) and walks c.
+// B: w[k, c, r, s] of the group; a thread keeps one k = (r, s, k) and walks c.
 template <typename T>
 struct BdB {
   static constexpr bool kAlongK = true;
@@ -54,10 +71,11 @@ struct BdB {
   __host__ __device__ BdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
   __host__ __device__ void fix(int k) {
     ok = k < p.Kgemm;
-    int ko;
-    int rs = p.fd_RS.divmod(ok ? k : 0, ko);
+    int rs;
+    int ko = p.fd_Kg.divmod(ok ? k : 0, rs);
     off = ko * p.CgRS + rs;
   }
+  __host__ __device__ void tile(int) {}
   __host__ __device__ T at(int c) const { return ok && c < p.Ngemm ? w[off + c * p.RS] : conv::zero<T>(); }
 };
 
@@ -83,12 +101,17 @@ nrc_status run_bwd_data(const ConvParams& p) {
 
 }  // namespace
 
-nrc_status conv_bwd_data_igemm(nrc_dtype dt, ConvParams& p) {
+void conv_bwd_data_shape(ConvParams& p) {
   p.M = p.g.N * p.g.H * p.g.W;
   p.Ngemm = p.Cg;
   p.Kgemm = p.Kg * p.RS;
   p.splits = 1;
   p.kt_per_split = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
+  p.kfast = p.Kg % conv::TC_BK == 0;
+}
+
+nrc_status conv_bwd_data_igemm(nrc_dtype dt, ConvParams& p) {
+  conv_bwd_data_shape(p);
   NRC_DISPATCH(dt, T, return run_bwd_data<T>(p));
   return NRC_OK;
 }

@@ -26,6 +26,7 @@ struct BfA {
     int pq = p.fd_PQ.divmod(ok ? k : 0, n);
     off = n * p.g.K * p.PQ + pq;
   }
+  __host__ __device__ void tile(int) {}
   __host__ __device__ T at(int m) const { return ok && m < p.M ? dy[off + m * p.PQ] : conv::zero<T>(); }
 };
 
@@ -48,6 +49,7 @@ struct BfB {
     w0 = q * p.g.sw - p.g.pw;
     img = x + (size_t)n * p.g.C * p.HW;
   }
+  __host__ __device__ void tile(int) {}
   __host__ __device__ T at(int col) const {
     if (!ok || col >= p.Ngemm) return conv::zero<T>();
     int c, r;
@@ -101,6 +103,22 @@ nrc_status run_bwd_filter(const ConvParams& p) {
 
 }  // namespace
 
+void conv_bwd_filter_shape(ConvParams& p, int sms) {
+  p.M = p.Kg;
+  p.Ngemm = p.CgRS;
+  p.Kgemm = p.g.N * p.PQ;
+  // Split-K: about two waves of blocks, at least 4 k-tiles (128 of N*P*Q) per split, partials <= 64 MiB.
+  const int KT = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
+  const int64_t tiles = (int64_t)((p.M + 127) / 128) * ((p.Ngemm + 63) / 64) * p.g.groups;
+  const int64_t wcount = (int64_t)p.g.K * p.CgRS;
+  int64_t splits = std::max<int64_t>(1, 2 * (int64_t)sms / std::max<int64_t>(tiles, 1));
+  splits = std::min<int64_t>(splits, std::max(1, KT / 4));
+  splits = std::min<int64_t>(splits, std::max<int64_t>(1, ((int64_t)16 << 20) / wcount));
+  splits = std::min<int64_t>(splits, std::max(1, 65535 / p.g.groups));
+  p.kt_per_split = (int)((KT + splits - 1) / splits);
+  p.splits = (KT + p.kt_per_split - 1) / p.kt_per_split;
+}
+
 nrc_status conv_bwd_filter_igemm(nrc_dtype dt, ConvParams& p, float* partials) {
   p.out = partials;
   NRC_DISPATCH(dt, T, return run_bwd_filter<T>(p));
@@ -125,21 +143,10 @@ extern "C" nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom*
   }
   if (conv_is_depthwise(p)) return conv_depthwise_bwd_filter(dt, p, x, dy, dw);
 
-  p.M = p.Kg;
-  p.Ngemm = p.CgRS;
-  p.Kgemm = p.g.N * p.PQ;
+  conv_bwd_filter_shape(p, props().sms);
   p.a = dy;
   p.b = x;
-  // Split-K: about two waves of blocks, at least 4 k-tiles (128 of N*P*Q) per split, partials <= 64 MiB.
-  const int KT = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
-  const int64_t tiles = (int64_t)((p.M + 127) / 128) * ((p.Ngemm + 63) / 64) * p.g.groups;
   const int64_t wcount = (int64_t)p.g.K * p.CgRS;
-  int64_t splits = std::max<int64_t>(1, 2 * (int64_t)props().sms / std::max<int64_t>(tiles, 1));
-  splits = std::min<int64_t>(splits, std::max(1, KT / 4));
-  splits = std::min<int64_t>(splits, std::max<int64_t>(1, ((int64_t)16 << 20) / wcount));
-  splits = std::min<int64_t>(splits, std::max(1, 65535 / p.g.groups));
-  p.kt_per_split = (int)((KT + splits - 1) / splits);
-  p.splits = (KT + p.kt_per_split - 1) / p.kt_per_split;
   if (dt == NRC_F32 && p.splits == 1) return conv_bwd_filter_igemm(dt, p, (float*)dw);
 
   void* ws = nullptr;

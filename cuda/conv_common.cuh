@@ -39,7 +39,7 @@ struct ConvParams {
   nrc_conv2d_geom g;
   int Cg, Kg;          // channels per group: in, out
   int HW, PQ, RS, CgRS;
-  FastDiv fd_PQ, fd_Q, fd_HW, fd_W, fd_RS, fd_S, fd_sh, fd_sw;
+  FastDiv fd_PQ, fd_Q, fd_HW, fd_W, fd_RS, fd_S, fd_sh, fd_sw, fd_Cg, fd_Kg;
   // implicit GEMM of this pass (per group): out (M, Ngemm) = A (M, Kgemm) @ B (Kgemm, Ngemm)
   int M, Ngemm, Kgemm;
   int kt_per_split;    // k-tiles per split (bwd_filter split-K; otherwise all of them)
@@ -49,6 +49,10 @@ struct ConvParams {
   void* out;           // y (fwd), dx (bwd_data), float partials or dw (bwd_filter)
   const float* bias;   // fwd only, may be null
   bool tf32;           // float32 on tf32 tensor cores (allow_tf32, sm_80+)
+  // The channel index is the fastest-varying part of the reduction index (k = (r*S + s)*channels + c
+  // in fwd and bwd_data). kfast: channels % 32 == 0, so every k-tile has a single tap (r, s) and a
+  // gather needs one bounds check per tile instead of per element.
+  bool kfast;
 };
 
 // Checks dtype, pointers and geometry (positive sizes, P and Q from the formula, groups, element
@@ -61,6 +65,11 @@ std::string conv_shape_str(const nrc_conv2d_geom& g);
 extern int g_conv_force_simt;
 extern int g_conv_no_depthwise;
 inline bool conv_is_depthwise(const ConvParams& p) { return p.Cg == 1 && p.Kg == 1 && !g_conv_no_depthwise; }
+
+// The implicit GEMM of each pass (M, Ngemm, Kgemm, kfast, split-K for bwd_filter from the SM count).
+void conv_fwd_shape(ConvParams& p);
+void conv_bwd_data_shape(ConvParams& p);
+void conv_bwd_filter_shape(ConvParams& p, int sms);
 
 // Implicit-GEMM launches (one per pass and dtype family), and the direct depthwise kernels.
 nrc_status conv_fwd_igemm(nrc_dtype dt, ConvParams& p);

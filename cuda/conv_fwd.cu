@@ -1,23 +1,24 @@
 // 2-D convolution forward (nrc_conv2d_fwd) as an implicit GEMM per group:
 //   y (M = N*P*Q, Kg) = A (M, Cg*R*S) @ B (Cg*R*S, Kg) + bias
 // A row m = (n, p, q) is the im2col row of output pixel (p, q) of image n, gathered from x on the
-// fly (k = (c, r, s), zero where the tap falls in the padding); B = w viewed as (Kg, Cg*R*S),
-// i.e. already "col" (K-major). The bias is fused into the epilogue. Depthwise convolutions
+// fly (k = (r, s, c), channel fastest; zero where the tap falls in the padding); B row k, column n
+// is w[n, c, r, s]. When Cg % 32 == 0 each k-tile has one tap (r, s): the bounds check is per tile. The bias is fused into the epilogue. Depthwise convolutions
 // (groups == C == K) go to the direct kernel in conv_depthwise.cu.
 #include "conv_igemm.cuh"
 
 namespace nrc {
 namespace {
 
-// A: x gather; a thread keeps one output pixel m and walks k = (c, r, s).
+// A: x gather; a thread keeps one output pixel m and walks k = (r, s, c) (c fastest).
 template <typename T>
 struct FwdA {
   static constexpr bool kAlongK = false;
   const ConvParams& p;
   const T* x;  // group's first channel of image 0
   const T* img = nullptr;
-  int h0 = 0, w0 = 0;
-  bool ok = false;
+  const T* tap = nullptr;  // kfast: x[n, grp*Cg + 0, h, w] of this tile's tap
+  int h0 = 0, w0 = 0, cbase = 0;
+  bool ok = false, tap_ok = false;
   __host__ __device__ FwdA(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.a + (size_t)grp * p_.Cg * p_.HW) {}
   __host__ __device__ void fix(int m) {
     ok = m < p.M;
@@ -28,10 +29,20 @@ struct FwdA {
     w0 = q * p.g.sw - p.g.pw;
     img = x + (size_t)n * p.g.C * p.HW;
   }
+  __host__ __device__ void tile(int k0) {
+    if (!p.kfast) return;
+    int rs = p.fd_Cg.div(k0), r;
+    int s = p.fd_S.divmod(rs, r);
+    int h = h0 + r * p.g.dh, w = w0 + s * p.g.dw;
+    cbase = rs * p.Cg;
+    tap_ok = ok && (unsigned)h < (unsigned)p.g.H && (unsigned)w < (unsigned)p.g.W;
+    tap = tap_ok ? img + h * p.g.W + w : img;
+  }
   __host__ __device__ T at(int k) const {
+    if (p.kfast) return tap_ok ? tap[(k - cbase) * p.HW] : conv::zero<T>();  // Kgemm % 32 == 0: k in range
     if (!ok || k >= p.Kgemm) return conv::zero<T>();
-    int c, r;
-    int rs = p.fd_RS.divmod(k, c);
+    int rs, r;
+    int c = p.fd_Cg.divmod(k, rs);
     int s = p.fd_S.divmod(rs, r);
     int h = h0 + r * p.g.dh, w = w0 + s * p.g.dw;
     if ((unsigned)h >= (unsigned)p.g.H || (unsigned)w >= (unsigned)p.g.W) return conv::zero<T>();
@@ -39,17 +50,23 @@ struct FwdA {
   }
 };
 
-// B: w (Kg, Cg*R*S) of the group; a thread keeps one k and walks the output channels.
+// B: w[grp*Kg + n, c, r, s]; a thread keeps one k = (r, s, c) and walks the output channels.
 template <typename T>
 struct FwdB {
   static constexpr bool kAlongK = true;
   const ConvParams& p;
   const T* w;
-  int k = 0;
+  int off = 0;
   bool ok = false;
   __host__ __device__ FwdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __host__ __device__ void fix(int k_) { k = k_; ok = k_ < p.Kgemm; }
-  __host__ __device__ T at(int n) const { return ok && n < p.Ngemm ? w[n * p.CgRS + k] : conv::zero<T>(); }
+  __host__ __device__ void fix(int k) {
+    ok = k < p.Kgemm;
+    int rs;
+    int c = p.fd_Cg.divmod(ok ? k : 0, rs);
+    off = c * p.RS + rs;
+  }
+  __host__ __device__ void tile(int) {}
+  __host__ __device__ T at(int n) const { return ok && n < p.Ngemm ? w[n * p.CgRS + off] : conv::zero<T>(); }
 };
 
 // y[n, grp*Kg + col, p, q] = acc + bias
@@ -76,12 +93,17 @@ nrc_status run_fwd(const ConvParams& p) {
 
 }  // namespace
 
-nrc_status conv_fwd_igemm(nrc_dtype dt, ConvParams& p) {
+void conv_fwd_shape(ConvParams& p) {
   p.M = p.g.N * p.g.P * p.g.Q;
   p.Ngemm = p.Kg;
   p.Kgemm = p.CgRS;
   p.splits = 1;
   p.kt_per_split = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
+  p.kfast = p.Cg % conv::TC_BK == 0;
+}
+
+nrc_status conv_fwd_igemm(nrc_dtype dt, ConvParams& p) {
+  conv_fwd_shape(p);
   NRC_DISPATCH(dt, T, return run_fwd<T>(p));
   return NRC_OK;
 }

@@ -10,6 +10,7 @@
 //             e.g. weights, or N*P*Q in bwd_filter); false: along m / n (e.g. output pixels).
 //   fix(i)    sets the coordinate a thread keeps: an m/n index (along m/n, once per block) or a
 //             k index (along k, once per k-tile);
+//   tile(k0)  (along m/n only) called at the start of each k-tile, before its at() calls;
 //   at(j)     the element at the other coordinate (a k index, or an m/n index), 0 outside.
 // Epilogue: store(m, n, acc) for m < M, n < Ngemm, once per output element of the block.
 // Grid: x = M tiles, y = Ngemm tiles, z = groups * splits (split-K over k-tiles, bwd_filter).
@@ -44,16 +45,18 @@ struct TileMap {
   __host__ __device__ static int var0(int t) { return t / kFixedExtent; }
 };
 
-// Register-staged gather of one k-tile of an operand: origin = the block's m/n origin.
+// Register-staged gather of one k-tile of an operand by thread t: origin = the block's m/n origin.
+// Along m/n, tile(k0) lets the loader hoist per-tile work (the tap of a kfast tile).
 template <class L, int E, int BK, typename R>
-__device__ __forceinline__ void gather(L& l, int origin, int k0, R (&reg)[TileMap<L::kAlongK, E, BK>::kCount]) {
+__host__ __device__ __forceinline__ void gather(L& l, int origin, int k0, R (&reg)[TileMap<L::kAlongK, E, BK>::kCount],
+                                                int t) {
   using Map = TileMap<L::kAlongK, E, BK>;
-  const int t = threadIdx.x;
-  if (L::kAlongK) {
+  if constexpr (L::kAlongK) {
     l.fix(k0 + Map::fixed(t));
 #pragma unroll
     for (int i = 0; i < Map::kCount; i++) reg[i] = l.at(origin + Map::var0(t) + i * Map::kStep);
   } else {
+    l.tile(k0);
 #pragma unroll
     for (int i = 0; i < Map::kCount; i++) reg[i] = l.at(k0 + Map::var0(t) + i * Map::kStep);
   }
@@ -138,8 +141,8 @@ __global__ void __launch_bounds__(kThreads) conv_mma_kernel(const __grid_constan
   float acc[2][4][4] = {};
   const int q = lane / 8, r8 = lane % 8, g8 = lane / 4, c4 = lane % 4;
   if (kt0 < kt1) {
-    gather<LA, TC_BM, TC_BK, T>(la, bm, kt0 * TC_BK, ra);
-    gather<LB, TC_BN, TC_BK, T>(lb, bn, kt0 * TC_BK, rb);
+    gather<LA, TC_BM, TC_BK, T>(la, bm, kt0 * TC_BK, ra, tid);
+    gather<LB, TC_BN, TC_BK, T>(lb, bn, kt0 * TC_BK, rb, tid);
     store(0);
   }
   __syncthreads();
@@ -147,8 +150,8 @@ __global__ void __launch_bounds__(kThreads) conv_mma_kernel(const __grid_constan
     const int buf = (kt - kt0) & 1;
     const bool more = kt + 1 < kt1;
     if (more) {  // next tile's global loads are in flight during this tile's MMAs
-      gather<LA, TC_BM, TC_BK, T>(la, bm, (kt + 1) * TC_BK, ra);
-      gather<LB, TC_BN, TC_BK, T>(lb, bn, (kt + 1) * TC_BK, rb);
+      gather<LA, TC_BM, TC_BK, T>(la, bm, (kt + 1) * TC_BK, ra, tid);
+      gather<LB, TC_BN, TC_BK, T>(lb, bn, (kt + 1) * TC_BK, rb, tid);
     }
     const T* tA = sA + buf * SA::kSize;
     const T* tB = sB + buf * SB::kSize;
@@ -262,8 +265,8 @@ __global__ void __launch_bounds__(kThreads) conv_simt_kernel(const __grid_consta
 
   float acc[8][4] = {};
   if (kt0 < kt1) {
-    gather<LA, ST_BM, ST_BK, T>(la, bm, kt0 * ST_BK, ra);
-    gather<LB, ST_BN, ST_BK, T>(lb, bn, kt0 * ST_BK, rb);
+    gather<LA, ST_BM, ST_BK, T>(la, bm, kt0 * ST_BK, ra, tid);
+    gather<LB, ST_BN, ST_BK, T>(lb, bn, kt0 * ST_BK, rb, tid);
     store(0);
   }
   __syncthreads();
@@ -271,8 +274,8 @@ __global__ void __launch_bounds__(kThreads) conv_simt_kernel(const __grid_consta
     const int buf = (kt - kt0) & 1;
     const bool more = kt + 1 < kt1;
     if (more) {
-      gather<LA, ST_BM, ST_BK, T>(la, bm, (kt + 1) * ST_BK, ra);
-      gather<LB, ST_BN, ST_BK, T>(lb, bn, (kt + 1) * ST_BK, rb);
+      gather<LA, ST_BM, ST_BK, T>(la, bm, (kt + 1) * ST_BK, ra, tid);
+      gather<LB, ST_BN, ST_BK, T>(lb, bn, (kt + 1) * ST_BK, rb, tid);
     }
 #pragma unroll
     for (int k = 0; k < ST_BK; k++) {

@@ -47,20 +47,17 @@ static void emulate(const ConvParams& p) {
           const int k0 = kt * BK;
           std::fill(sA.begin(), sA.end(), NAN);
           std::fill(sB.begin(), sB.end(), NAN);
-          for (int t = 0; t < conv::kThreads; t++) {
-            int f = MapA::fixed(t);
-            if (LA::kAlongK) la[t].fix(k0 + f);
+          for (int t = 0; t < conv::kThreads; t++) {  // the kernel's gather, then its shared store
+            float ra[MapA::kCount], rb[MapB::kCount];
+            conv::gather<LA, BM, BK, float>(la[t], bm, k0, ra, t);
+            conv::gather<LB, BN, BK, float>(lb[t], bn, k0, rb, t);
             for (int i = 0; i < MapA::kCount; i++) {
-              int v = MapA::var0(t) + i * MapA::kStep;
-              if (LA::kAlongK) sA[f * BM + v] = la[t].at(bm + v);
-              else sA[v * BM + f] = la[t].at(k0 + v);
+              int f = MapA::fixed(t), v = MapA::var0(t) + i * MapA::kStep;
+              if (LA::kAlongK) sA[f * BM + v] = ra[i]; else sA[v * BM + f] = ra[i];
             }
-            f = MapB::fixed(t);
-            if (LB::kAlongK) lb[t].fix(k0 + f);
             for (int i = 0; i < MapB::kCount; i++) {
-              int v = MapB::var0(t) + i * MapB::kStep;
-              if (LB::kAlongK) sB[f * BN + v] = lb[t].at(bn + v);
-              else sB[v * BN + f] = lb[t].at(k0 + v);
+              int f = MapB::fixed(t), v = MapB::var0(t) + i * MapB::kStep;
+              if (LB::kAlongK) sB[f * BN + v] = rb[i]; else sB[v * BN + f] = rb[i];
             }
           }
           for (int k = 0; k < BK; k++)
@@ -133,22 +130,19 @@ static void run(const char* name, nrc_conv2d_geom g) {
     }
   char what[96];
   std::vector<float> out(ny, NAN);
-  p.M = g.N * p.PQ; p.Ngemm = Kg; p.Kgemm = p.CgRS; p.splits = 1; p.kt_per_split = (p.Kgemm + 31) / 32;
+  conv_fwd_shape(p);
   p.a = x.data(); p.b = w.data(); p.out = out.data(); p.bias = bias.data();
   emulate<FwdA<float>, FwdB<float>, FwdEpi<float>>(p);
-  snprintf(what, sizeof what, "%s fwd", name);
+  snprintf(what, sizeof what, "%s fwd%s", name, p.kfast ? " (kfast)" : "");
   check(what, out, y);
   out.assign(nx, NAN);
-  p.M = g.N * p.HW; p.Ngemm = Cg; p.Kgemm = Kg * p.RS; p.kt_per_split = (p.Kgemm + 31) / 32;
+  conv_bwd_data_shape(p);
   p.a = dy.data(); p.b = w.data(); p.out = out.data(); p.bias = nullptr;
   emulate<BdA<float>, BdB<float>, BdEpi<float>>(p);
-  snprintf(what, sizeof what, "%s bwd_data", name);
+  snprintf(what, sizeof what, "%s bwd_data%s", name, p.kfast ? " (kfast)" : "");
   check(what, out, dx);
-  for (int splits : {1, 3}) {
-    p.M = Kg; p.Ngemm = p.CgRS; p.Kgemm = g.N * p.PQ;
-    int KT = (p.Kgemm + 31) / 32;
-    p.kt_per_split = (KT + splits - 1) / splits;
-    p.splits = (KT + p.kt_per_split - 1) / p.kt_per_split;
+  for (int sms : {0, 132, 1000}) {  // no split / split-K as on an H100 / more splits
+    conv_bwd_filter_shape(p, sms);
     std::vector<float> part((size_t)p.splits * nw, NAN), sum(nw, 0.f);
     p.a = dy.data(); p.b = x.data(); p.out = part.data();
     emulate<BfA<float>, BfB<float>, BfEpi>(p);
@@ -200,6 +194,11 @@ int main() {
   run("c70k130", {4, 70, 6, 6, 130, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});
   run("asym", {2, 6, 9, 7, 4, 3, 2, 0, 0, 3, 2, 0, 1, 2, 1, 2});
   run("pad2", {1, 3, 5, 5, 2, 3, 3, 0, 0, 1, 1, 2, 2, 1, 1, 1});
+  run("c32k64s2", {2, 32, 9, 7, 64, 3, 3, 0, 0, 2, 2, 1, 1, 1, 1, 1});     // kfast fwd and bwd_data
+  run("g2c64d2", {2, 64, 9, 10, 64, 3, 3, 0, 0, 1, 2, 2, 1, 2, 1, 2});     // kfast per group, dilation
+  run("c64k32x1", {3, 64, 5, 6, 32, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1});     // 1x1
+  run("splitk", {4, 8, 16, 16, 8, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});        // N*P*Q = 1024: split-K
+  run("c96k40s3", {1, 96, 11, 11, 40, 3, 3, 0, 0, 3, 3, 1, 1, 1, 1, 1});   // kfast fwd only, stride 3
   printf("# conv_emu: %s (%d failed)\n", failures ? "FAIL" : "ok", failures);
   return failures ? 1 : 0;
 }
