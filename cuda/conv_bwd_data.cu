@@ -69,7 +69,7 @@ struct BdB {
   int off = 0;
   bool ok = false;
   __host__ __device__ BdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __host__ __device__ void fix(int k) {
+  __host__ __device__ void fix(int k, int) {
     ok = k < p.Kgemm;
     int rs;
     int ko = p.fd_Kg.divmod(ok ? k : 0, rs);

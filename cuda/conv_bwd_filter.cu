@@ -1,7 +1,8 @@
 // 2-D convolution backward filter (nrc_conv2d_bwd_filter) as an implicit GEMM per group:
 //   dw (M = Kg, Cg*R*S) = A (Kg, N*P*Q) @ B (N*P*Q, Cg*R*S)
-// A = dy viewed per group (row k, column (n, p, q)); B row (n, p, q), column (c, r, s) gathers
-// x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw] (zero in the padding). Both operands are walked along
+// A = dy viewed per group (row k, column (n, p, q)); B row (n, p, q), column (r, s, c) gathers
+// x[n, c, p*sh - ph + r*dh, q*sw - pw + s*dw] (zero in the padding; one bounds check per block and
+// k when Cg % 64 == 0); the epilogue writes column (r, s, c) to dw[k, c, r, s]. Both operands are walked along
 // the deep reduction index N*P*Q (contiguous in memory). The reduction is split over blocks
 // (split-K): each split writes fp32 partials to a workspace, summed in a fixed order by a second
 // kernel (deterministic), which also converts to the output dtype. dbias[k] = sum of dy over
@@ -20,7 +21,7 @@ struct BfA {
   int off = 0;
   bool ok = false;
   __host__ __device__ BfA(const ConvParams& p_, int grp) : p(p_), dy((const T*)p_.a + (size_t)grp * p_.Kg * p_.PQ) {}
-  __host__ __device__ void fix(int k) {
+  __host__ __device__ void fix(int k, int) {
     ok = k < p.Kgemm;
     int n;
     int pq = p.fd_PQ.divmod(ok ? k : 0, n);
@@ -30,17 +31,19 @@ struct BfA {
   __host__ __device__ T at(int m) const { return ok && m < p.M ? dy[off + m * p.PQ] : conv::zero<T>(); }
 };
 
-// B: x gather; a thread keeps one reduction index (n, p, q) and walks the columns (c, r, s).
+// B: x gather; a thread keeps one reduction index (n, p, q) and walks the columns (r, s, c)
+// (channel fastest). kfast (Cg % 64 == 0): a block's 64 columns share one tap, checked in fix().
 template <typename T>
 struct BfB {
   static constexpr bool kAlongK = true;
   const ConvParams& p;
   const T* x;
   const T* img = nullptr;
-  int h0 = 0, w0 = 0;
-  bool ok = false;
+  const T* tap = nullptr;  // kfast: x[n, grp*Cg + 0, h, w] of the block's tap
+  int h0 = 0, w0 = 0, cbase = 0;
+  bool ok = false, tap_ok = false;
   __host__ __device__ BfB(const ConvParams& p_, int grp) : p(p_), x((const T*)p_.b + (size_t)grp * p_.Cg * p_.HW) {}
-  __host__ __device__ void fix(int k) {
+  __host__ __device__ void fix(int k, int origin) {
     ok = k < p.Kgemm;
     int n, pp;
     int pq = p.fd_PQ.divmod(ok ? k : 0, n);
@@ -48,12 +51,21 @@ struct BfB {
     h0 = pp * p.g.sh - p.g.ph;
     w0 = q * p.g.sw - p.g.pw;
     img = x + (size_t)n * p.g.C * p.HW;
+    if (p.kfast) {
+      int rs = p.fd_Cg.div(origin), r;
+      int s = p.fd_S.divmod(rs, r);
+      int h = h0 + r * p.g.dh, w = w0 + s * p.g.dw;
+      cbase = rs * p.Cg;
+      tap_ok = ok && (unsigned)h < (unsigned)p.g.H && (unsigned)w < (unsigned)p.g.W;
+      tap = tap_ok ? img + h * p.g.W + w : img;
+    }
   }
   __host__ __device__ void tile(int) {}
   __host__ __device__ T at(int col) const {
+    if (p.kfast) return tap_ok ? tap[(col - cbase) * p.HW] : conv::zero<T>();  // Ngemm % 64 == 0: col in range
     if (!ok || col >= p.Ngemm) return conv::zero<T>();
-    int c, r;
-    int rs = p.fd_RS.divmod(col, c);
+    int rs, r;
+    int c = p.fd_Cg.divmod(col, rs);
     int s = p.fd_S.divmod(rs, r);
     int h = h0 + r * p.g.dh, w = w0 + s * p.g.dw;
     if ((unsigned)h >= (unsigned)p.g.H || (unsigned)w >= (unsigned)p.g.W) return conv::zero<T>();
@@ -61,7 +73,8 @@ struct BfB {
   }
 };
 
-// fp32 partial of split `split`: out[split][grp*Kg + m][col] (out = dw itself when fp32 and 1 split)
+// fp32 partial of split `split`: out[split][grp*Kg + m][c, r, s] for column (r, s, c) (out = dw
+// itself when fp32 and 1 split)
 struct BfEpi {
   const ConvParams& p;
   float* base;
@@ -69,7 +82,11 @@ struct BfEpi {
   __host__ __device__ BfEpi(const ConvParams& p_, int grp, int split)
       : p(p_), base((float*)p_.out + (size_t)split * p_.g.K * p_.CgRS + (size_t)grp * p_.Kg * p_.CgRS) {}
   __host__ __device__ void row(int m) { rowp = base + (size_t)m * p.CgRS; }
-  __host__ __device__ void store(int col, float v) { rowp[col] = v; }
+  __host__ __device__ void store(int col, float v) {
+    int rs;
+    int c = p.fd_Cg.divmod(col, rs);
+    rowp[c * p.RS + rs] = v;
+  }
 };
 
 // dw[i] = sum over splits of part[s][i], in split order
@@ -107,6 +124,7 @@ void conv_bwd_filter_shape(ConvParams& p, int sms) {
   p.M = p.Kg;
   p.Ngemm = p.CgRS;
   p.Kgemm = p.g.N * p.PQ;
+  p.kfast = p.Cg % conv::TC_BN == 0;
   // Split-K: about two waves of blocks, at least 4 k-tiles (128 of N*P*Q) per split, partials <= 64 MiB.
   const int KT = (p.Kgemm + conv::TC_BK - 1) / conv::TC_BK;
   const int64_t tiles = (int64_t)((p.M + 127) / 128) * ((p.Ngemm + 63) / 64) * p.g.groups;

@@ -59,7 +59,7 @@ struct FwdB {
   int off = 0;
   bool ok = false;
   __host__ __device__ FwdB(const ConvParams& p_, int grp) : p(p_), w((const T*)p_.b + (size_t)grp * p_.Kg * p_.CgRS) {}
-  __host__ __device__ void fix(int k) {
+  __host__ __device__ void fix(int k, int) {
     ok = k < p.Kgemm;
     int rs;
     int c = p.fd_Cg.divmod(ok ? k : 0, rs);

@@ -8,8 +8,8 @@
 // Loader interface (LA for A, LB for B), built per block from (ConvParams, group):
 //   kAlongK   true: the 256 threads walk the tile along k (coalesced when k is the contiguous index,
 //             e.g. weights, or N*P*Q in bwd_filter); false: along m / n (e.g. output pixels).
-//   fix(i)    sets the coordinate a thread keeps: an m/n index (along m/n, once per block) or a
-//             k index (along k, once per k-tile);
+//   fix(i)    sets the coordinate a thread keeps: an m/n index (along m/n, once per block), or
+//   fix(k, o) a k index (along k, once per k-tile; o = the block's m/n origin);
 //   tile(k0)  (along m/n only) called at the start of each k-tile, before its at() calls;
 //   at(j)     the element at the other coordinate (a k index, or an m/n index), 0 outside.
 // Epilogue: store(m, n, acc) for m < M, n < Ngemm, once per output element of the block.
@@ -52,7 +52,7 @@ __host__ __device__ __forceinline__ void gather(L& l, int origin, int k0, R (&re
                                                 int t) {
   using Map = TileMap<L::kAlongK, E, BK>;
   if constexpr (L::kAlongK) {
-    l.fix(k0 + Map::fixed(t));
+    l.fix(k0 + Map::fixed(t), origin);
 #pragma unroll
     for (int i = 0; i < Map::kCount; i++) reg[i] = l.at(origin + Map::var0(t) + i * Map::kStep);
   } else {
@@ -117,8 +117,8 @@ __global__ void __launch_bounds__(kThreads) conv_mma_kernel(const __grid_constan
   const int bm = blockIdx.x * TC_BM, bn = blockIdx.y * TC_BN;
   const int KT = (p.Kgemm + TC_BK - 1) / TC_BK;
   const int kt0 = split * p.kt_per_split, kt1 = min(KT, kt0 + p.kt_per_split);
-  if (!LA::kAlongK) la.fix(bm + MapA::fixed(tid));
-  if (!LB::kAlongK) lb.fix(bn + MapB::fixed(tid));
+  if constexpr (!LA::kAlongK) la.fix(bm + MapA::fixed(tid));
+  if constexpr (!LB::kAlongK) lb.fix(bn + MapB::fixed(tid));
 
   T ra[MapA::kCount], rb[MapB::kCount];
   auto cvt = [](T v) -> T {
@@ -246,8 +246,8 @@ __global__ void __launch_bounds__(kThreads) conv_simt_kernel(const __grid_consta
   const int KT = (p.Kgemm + ST_BK - 1) / ST_BK;
   // split-K ranges are given in tensor-core k-tiles (TC_BK) so that both kernels split alike
   const int kt0 = split * p.kt_per_split * (TC_BK / ST_BK), kt1 = min(KT, kt0 + p.kt_per_split * (TC_BK / ST_BK));
-  if (!LA::kAlongK) la.fix(bm + MapA::fixed(tid));
-  if (!LB::kAlongK) lb.fix(bn + MapB::fixed(tid));
+  if constexpr (!LA::kAlongK) la.fix(bm + MapA::fixed(tid));
+  if constexpr (!LB::kAlongK) lb.fix(bn + MapB::fixed(tid));
 
   T ra[MapA::kCount], rb[MapB::kCount];
   auto store = [&](int buf) {

@@ -39,8 +39,8 @@ static void emulate(const ConvParams& p) {
         for (int t = 0; t < conv::kThreads; t++) { la.emplace_back(p, grp); lb.emplace_back(p, grp); }
         const int kt0 = split * p.kt_per_split * ratio, kt1 = std::min(KT, kt0 + p.kt_per_split * ratio);
         for (int t = 0; t < conv::kThreads; t++) {
-          if (!LA::kAlongK) la[t].fix(bm + MapA::fixed(t));
-          if (!LB::kAlongK) lb[t].fix(bn + MapB::fixed(t));
+          if constexpr (!LA::kAlongK) la[t].fix(bm + MapA::fixed(t));
+          if constexpr (!LB::kAlongK) lb[t].fix(bn + MapB::fixed(t));
         }
         std::fill(acc.begin(), acc.end(), 0.f);
         for (int kt = kt0; kt < kt1; kt++) {
@@ -147,7 +147,7 @@ static void run(const char* name, nrc_conv2d_geom g) {
     p.a = dy.data(); p.b = x.data(); p.out = part.data();
     emulate<BfA<float>, BfB<float>, BfEpi>(p);
     for (int s = 0; s < p.splits; s++) for (size_t i = 0; i < nw; i++) sum[i] += part[s * nw + i];
-    snprintf(what, sizeof what, "%s bwd_filter (%d splits)", name, p.splits);
+    snprintf(what, sizeof what, "%s bwd_filter (%d splits)%s", name, p.splits, p.kfast ? " (kfast)" : "");
     check(what, sum, dw);
   }
 }
@@ -197,7 +197,10 @@ int main() {
   run("c32k64s2", {2, 32, 9, 7, 64, 3, 3, 0, 0, 2, 2, 1, 1, 1, 1, 1});     // kfast fwd and bwd_data
   run("g2c64d2", {2, 64, 9, 10, 64, 3, 3, 0, 0, 1, 2, 2, 1, 2, 1, 2});     // kfast per group, dilation
   run("c64k32x1", {3, 64, 5, 6, 32, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1});     // 1x1
+  run("c64s2", {2, 64, 7, 8, 16, 3, 3, 0, 0, 2, 2, 1, 1, 1, 1, 1});          // kfast bwd_filter
+  run("g2c128d2", {2, 128, 6, 7, 64, 3, 3, 0, 0, 1, 1, 2, 2, 2, 2, 2});    // kfast everywhere, groups, dilation
   run("splitk", {4, 8, 16, 16, 8, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});        // N*P*Q = 1024: split-K
+  run("c64splitk", {2, 64, 16, 16, 8, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});   // kfast + split-K
   run("c96k40s3", {1, 96, 11, 11, 40, 3, 3, 0, 0, 3, 3, 1, 1, 1, 1, 1});   // kfast fwd only, stride 3
   printf("# conv_emu: %s (%d failed)\n", failures ? "FAIL" : "ok", failures);
   return failures ? 1 : 0;
