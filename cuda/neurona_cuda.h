@@ -180,16 +180,17 @@ NRC_API nrc_status nrc_dropout(nrc_dtype dt, const void* x, void* y, uint8_t* ma
  * NCHW activations, KCRS weights (K out channels, C/groups in channels, R x S kernel).
  * x (N, C, H, W), w (K, C/groups, R, S), y (N, K, P, Q) with P = (H + 2*ph - dh*(R-1) - 1)/sh + 1
  * (same for Q with W, pw, dw, S, sw), all contiguous and of dtype dt (F32: SIMT fp32 FMA, or TF32
- * tensor cores when allow_tf32 (a permission: this build always computes fp32 exactly);
- * F16/BF16: tensor cores (sm_80+; fp32 SIMT before), fp32 accumulation). bias (K, float32) may be
- * NULL. groups divides C and K (depthwise: groups == C == K, direct kernels). Every size must be
- * positive, padding >= 0, P and Q must match the formula (else NRC_ERR_INVALID_ARG); tensors of
- * 2^31 elements or more give NRC_ERR_UNSUPPORTED. Implicit GEMMs: no im2col buffer is allocated. */
+ * tensor cores when allow_tf32 on sm_80+; F16/BF16: tensor cores on sm_80+, SIMT before; fp32
+ * accumulation everywhere). bias (K, float32) may be NULL. groups divides C and K (depthwise:
+ * groups == C == K, direct kernels). Every size must be positive, padding >= 0, P and Q must match
+ * the formula (else NRC_ERR_INVALID_ARG); tensors of 2^31 elements or more give
+ * NRC_ERR_UNSUPPORTED. Implicit GEMMs: no im2col buffer is materialised. */
 typedef struct { int N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups; } nrc_conv2d_geom;
 NRC_API nrc_status nrc_conv2d_fwd(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* w, const float* bias,
                                   void* y, int allow_tf32);
 /* dx (N, C, H, W) = conv-transpose of dy (N, K, P, Q) with w (overwritten). This is also the forward
- * of ConvTranspose2d (its input as dy, its output as dx). */
+ * of ConvTranspose2d (its input as dy, its output as dx; an output_padding < stride is expressed by
+ * the larger H, W, which give the same P, Q). */
 NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w, void* dx,
                                        int allow_tf32);
 /* dw (K, C/groups, R, S) = correlation of x with dy (overwritten, fp32 accumulation; deterministic:
