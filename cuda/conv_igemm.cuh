@@ -28,6 +28,12 @@ constexpr int kThreads = 256;
 template <typename T>
 __host__ __device__ __forceinline__ T zero() { return T(0.f); }
 template <typename T>
+__host__ __device__ __forceinline__ float to_float(T v) {
+  if constexpr (std::is_same<T, __half>::value) return __half2float(v);
+  else if constexpr (std::is_same<T, __nv_bfloat16>::value) return __bfloat162float(v);
+  else return v;
+}
+template <typename T>
 __host__ __device__ __forceinline__ T to_t(float v) {
   if constexpr (std::is_same<T, __half>::value) return __float2half_rn(v);
   else if constexpr (std::is_same<T, __nv_bfloat16>::value) return __float2bfloat16_rn(v);

@@ -2,7 +2,7 @@
 // operand loaders, epilogues and tile maps of cuda/conv_*.cu on the CPU (float32) through a copy
 // of the SIMT kernel's block loop (register gather -> shared tile -> multiply -> epilogue, split-K
 // ranges included), and checks every pass against a float64 direct convolution on the small
-// geometries of cuda/dev/conv.cu. Also checks that the tensor-core shared-tile maps cover each
+// geometries of cuda/dev/conv.cu, plus the per-element functions of the direct depthwise kernels. Also checks that the tensor-core shared-tile maps cover each
 // tile exactly once. It does not exercise the mma fragments or anything else that needs a device.
 // Build and run (not part of CMake; links the library's other objects for the host symbols):
 //   nvcc -std=c++17 -x cu -arch=sm_80 --expt-relaxed-constexpr -Icuda cuda/dev/conv_emu.cc \
@@ -141,6 +141,19 @@ static void run(const char* name, nrc_conv2d_geom g) {
   emulate<BdA<float>, BdB<float>, BdEpi<float>>(p);
   snprintf(what, sizeof what, "%s bwd_data%s", name, p.kfast ? " (kfast)" : "");
   check(what, out, dx);
+  if (Cg == 1 && Kg == 1) {  // the direct depthwise kernels' per-element functions
+    std::vector<float> o(ny), odx(nx), odw(nw, 0.f);
+    for (size_t i = 0; i < ny; i++) o[i] = dw_fwd_one(p, x.data(), w.data(), bias.data(), (int)i);
+    for (size_t i = 0; i < nx; i++) odx[i] = dw_bwd_data_one(p, dy.data(), w.data(), (int)i);
+    for (size_t i = 0; i < nw; i++)
+      for (int t = 0; t < 256; t++) odw[i] += dw_bwd_filter_part(p, x.data(), dy.data(), (int)i, t, 256);
+    snprintf(what, sizeof what, "%s depthwise fwd", name);
+    check(what, o, y);
+    snprintf(what, sizeof what, "%s depthwise bwd_data", name);
+    check(what, odx, dx);
+    snprintf(what, sizeof what, "%s depthwise bwd_filter", name);
+    check(what, odw, dw);
+  }
   for (int sms : {0, 132, 1000}) {  // no split / split-K as on an H100 / more splits
     conv_bwd_filter_shape(p, sms);
     std::vector<float> part((size_t)p.splits * nw, NAN), sum(nw, 0.f);
@@ -189,6 +202,7 @@ int main() {
   run("g4", {2, 8, 6, 6, 16, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 4});
   run("dw", {2, 8, 7, 9, 8, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 8});
   run("dws2", {2, 8, 7, 9, 8, 3, 3, 0, 0, 2, 2, 1, 1, 1, 1, 8});
+  run("dwd2asym", {3, 5, 11, 9, 5, 3, 2, 0, 0, 2, 1, 2, 0, 2, 3, 5});  // depthwise, dilation, asymmetric
   run("1x1s3", {1, 3, 11, 11, 4, 1, 1, 0, 0, 3, 3, 0, 0, 1, 1, 1});
   run("7x7s2", {2, 3, 23, 23, 16, 7, 7, 0, 0, 2, 2, 3, 3, 1, 1, 1});
   run("c70k130", {4, 70, 6, 6, 130, 3, 3, 0, 0, 1, 1, 1, 1, 1, 1, 1});
