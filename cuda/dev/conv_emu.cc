@@ -7,6 +7,7 @@
 // Build and run (not part of CMake; links the library's other objects for the host symbols):
 //   nvcc -std=c++17 -x cu -arch=sm_80 --expt-relaxed-constexpr -Icuda cuda/dev/conv_emu.cc \
 //     $(ls BUILD/CMakeFiles/nrc_objs.dir/cuda/*.o | grep -v /conv) -o /tmp/conv_emu && /tmp/conv_emu
+// (add -Xcompiler -fsanitize=address to both steps to catch out-of-bounds gathers: buffers are exact-size)
 #include "../conv.cu"
 #include "../conv_bwd_data.cu"
 #include "../conv_depthwise.cu"
