@@ -270,12 +270,30 @@ NRC_API nrc_status nrc_avgpool2d_fwd(nrc_dtype dt, const void* x, void* y, int N
                                      int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
 NRC_API nrc_status nrc_avgpool2d_bwd(nrc_dtype dt, const void* dy, void* dx, int N, int C, int H, int W, int Ho, int Wo, int kh, int kw,
                                      int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
+
+/* ---- 2-D convolution (section added with the convolution kernels, cuda/conv*.cu) ----
+ * NCHW activations, KCRS weights (K out channels, C/groups in channels, R x S kernel).
+ * x (N, C, H, W), w (K, C/groups, R, S), y (N, K, P, Q) with P = (H + 2*ph - dh*(R-1) - 1)/sh + 1
+ * (same for Q with W, pw, dw, S, sw), all contiguous and of dtype dt (F32: SIMT fp32 FMA, or TF32
+ * tensor cores when allow_tf32 on sm_80+; F16/BF16: tensor cores on sm_80+, SIMT before; fp32
+ * accumulation everywhere). bias (K, float32) may be NULL. groups divides C and K (depthwise:
+ * groups == C == K, direct kernels). Every size must be positive, padding >= 0, P and Q must match
+ * the formula (else NRC_ERR_INVALID_ARG); tensors of 2^31 elements or more give
+ * NRC_ERR_UNSUPPORTED. Implicit GEMMs: no im2col buffer is materialised. */
 typedef struct { int N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups; } nrc_conv2d_geom;
 NRC_API nrc_status nrc_conv2d_fwd(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* w, const float* bias,
                                   void* y, int allow_tf32);
-NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w, void* dx, int allow_tf32);
+/* dx (N, C, H, W) = conv-transpose of dy (N, K, P, Q) with w (overwritten). This is also the forward
+ * of ConvTranspose2d (its input as dy, its output as dx; an output_padding < stride is expressed by
+ * the larger H, W, which give the same P, Q). */
+NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w, void* dx,
+                                       int allow_tf32);
+/* dw (K, C/groups, R, S) = correlation of x with dy (overwritten, fp32 accumulation; deterministic:
+ * split-K partials in a temporary fp32 workspace from nrc_malloc, summed in a fixed order);
+ * dbias (K, float32) = sum of dy over N, P, Q (overwritten), may be NULL. */
 NRC_API nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* dy, void* dw,
                                          float* dbias, int allow_tf32);
+/* ---- end of the 2-D convolution section ---- */
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peers for the dev harness benchmarks, on the same GPU in the same run: cuBLAS GEMMs,
 scaled_dot_product_attention (flash and cuDNN backends), copies/elementwise/reductions, fused
-AdamW, softmax, cross-entropy, layernorm. Keys match the RESULT lines of cuda/dev/*.cu; timing is
+AdamW, softmax, cross-entropy, layernorm, 2-D convolutions (cuDNN: forward, backward data,
+backward filter; cudnn.benchmark on, TF32 off for float32, on for the tf32 keys). Keys match the RESULT lines of cuda/dev/*.cu; timing is
 the median of CUDA-event-timed repeats after warm-up, as in harness.h. Appends 'torch,...' rows to
 the results CSV given with --out."""
 import argparse
@@ -152,6 +153,50 @@ def layernorm(C):
         result("layernorm_bwd" + sfx, "native_layer_norm_backward", ms, 3 * nb / (ms * 1e-3) / 1e9, "GB/s")
 
 
+# Same layers as cuda/dev/conv.cu: name, N, C, H, W, K, R, S, stride, padding, groups
+CONV_LAYERS = [
+    ("r50_56x56_c64_k64_3x3_n32", 32, 64, 56, 56, 64, 3, 3, 1, 1, 1),
+    ("r50_28x28_c128_k128_3x3_n32", 32, 128, 28, 28, 128, 3, 3, 1, 1, 1),
+    ("r50_14x14_c256_k256_3x3_n32", 32, 256, 14, 14, 256, 3, 3, 1, 1, 1),
+    ("r50_56x56_c256_k64_1x1_n32", 32, 256, 56, 56, 64, 1, 1, 1, 0, 1),
+    ("r50_stem_224_c3_k64_7x7s2_n32", 32, 3, 224, 224, 64, 7, 7, 2, 3, 1),
+    ("dw_28x28_c256_3x3_n32", 32, 256, 28, 28, 256, 3, 3, 1, 1, 256),
+    ("lenet_c1_k6_5x5_28_n128", 128, 1, 28, 28, 6, 5, 5, 1, 0, 1),
+    ("lenet_c6_k16_5x5_12_n128", 128, 6, 12, 12, 16, 5, 5, 1, 0, 1),
+    ("mnist_c1_k32_3x3_28_n128", 128, 1, 28, 28, 32, 3, 3, 1, 0, 1),
+    ("mnist_c32_k64_3x3_26_n128", 128, 32, 26, 26, 64, 3, 3, 1, 0, 1),
+]
+
+
+def conv(dt, layer):
+    name, N, C, H, W, K, R, S, st, pad, groups = layer
+    keys = {p: f"conv/{p}/{dt}/{name}" for p in ("fwd", "bwd_data", "bwd_filter")}
+    if not any(want(k) for k in keys.values()):
+        return
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.allow_tf32 = dt == "tf32"
+    tdt = torch.float32 if dt == "tf32" else DT[dt]
+    x = torch.randn(N, C, H, W, device="cuda", dtype=tdt)
+    w = torch.randn(K, C // groups, R, S, device="cuda", dtype=tdt) * 0.1
+    b = torch.zeros(K, device="cuda", dtype=tdt)
+    y = F.conv2d(x, w, b, st, pad, 1, groups)
+    dy = torch.randn_like(y)
+    P, Q = y.shape[2], y.shape[3]
+    flops = 2.0 * N * K * P * Q * (C // groups) * R * S
+    cb = torch.ops.aten.convolution_backward
+    fns = {
+        "fwd": lambda: F.conv2d(x, w, b, st, pad, 1, groups),
+        "bwd_data": lambda: cb(dy, x, w, None, [st, st], [pad, pad], [1, 1], False, [0, 0], groups, [True, False, False]),
+        # bias gradient included, as in nrc_conv2d_bwd_filter
+        "bwd_filter": lambda: cb(dy, x, w, [K], [st, st], [pad, pad], [1, 1], False, [0, 0], groups, [False, True, True]),
+    }
+    for p, fn in fns.items():
+        if want(keys[p]):
+            ms = time_ms(fn, 20, 5)
+            result(keys[p], "cuDNN", ms, flops / (ms * 1e-3) / 1e12, "TFLOP/s")
+    torch.backends.cudnn.allow_tf32 = False
+
+
 print(f"# torch {torch.__version__}, {torch.cuda.get_device_name()}", flush=True)
 gemm("bfloat16", "NT", 4096)
 gemm("bfloat16", "NN", 4096)
@@ -174,3 +219,6 @@ for dt in ("bfloat16", "float32"):
     softmax_ce(dt)
 for C in (768, 4096):
     layernorm(C)
+for dt in ("bfloat16", "float32", "tf32"):
+    for layer in CONV_LAYERS:
+        conv(dt, layer)

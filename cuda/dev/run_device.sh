@@ -10,7 +10,7 @@ set -uo pipefail
 SRC=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 OUT=${OUT:-/tmp/nrc-out}
 BUILD=${BUILD:-/tmp/nrc-build}
-HARNESSES=${HARNESSES:-"gemm attention memory adamw softmax layernorm strided elementwise_ext"}
+HARNESSES=${HARNESSES:-"gemm attention memory adamw softmax layernorm strided elementwise_ext conv"}
 mkdir -p "$OUT"
 LOG=$OUT/run.log
 exec > >(tee -a "$LOG") 2>&1
@@ -27,7 +27,7 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNEURONA_CUDA_A
   ninja -C "$BUILD" 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || { echo "BUILD FAILED"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 # the instructions the tensor-core kernels compiled to
-{ for f in gemm_wgmma gemm_mma flash_attn; do
+{ for f in gemm_wgmma gemm_mma flash_attn conv_fwd conv_bwd_data conv_bwd_filter; do
     o=$(find "$BUILD" -name "$f.cu.o" | head -1)
     echo "$f: HGMMA $(cuobjdump -sass "$o" | grep -c HGMMA) HMMA $(cuobjdump -sass "$o" | grep -c HMMA)" \
          "UTMALDG $(cuobjdump -sass "$o" | grep -c UTMALDG) LDL/STL $(cuobjdump -sass "$o" | grep -cE 'LDL|STL')"
