@@ -1,0 +1,51 @@
+// Runs the host checks of the CUDA kernels, which need nvcc but no GPU (CI runs them after
+// build:cuda): cuda/dev/ext_host_check.cu (the extended elementwise op definitions and the Philox
+// generator, bit for bit against the CPU scalar code) and cuda/dev/conv_emu.cc (the convolution
+// loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution).
+// Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+if (!has('nvcc')) {
+  console.log('cuda host checks: skipped (nvcc not found)');
+  process.exit(0);
+}
+const objDir = path.join(root, 'build-cuda/CMakeFiles/nrc_objs.dir/cuda');
+if (!fs.existsSync(objDir)) {
+  console.error(`cuda host checks: ${objDir} is missing; run npm run build:cuda first`);
+  process.exit(1);
+}
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nrc-host-'));
+const common = ['-std=c++17', '-O2', '-arch=sm_80', '--expt-relaxed-constexpr', '-I', path.join(root, 'cuda'), '-I', path.join(root, 'native/include')];
+const objs = (skip) => fs.readdirSync(objDir).filter((f) => f.endsWith('.o') && !skip.test(f)).map((f) => path.join(objDir, f));
+const checks = [
+  { name: 'ext_host_check', args: [path.join(root, 'cuda/dev/ext_host_check.cu')], ok: /PASS philox/ },
+  // compiled as CUDA to an object, then linked with the library's other objects (host symbols)
+  { name: 'conv_emu', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/conv_emu.cc')], args: [...objs(/^conv/)], ok: /conv_emu: ok \(0 failed\)/ },
+];
+let failed = 0;
+for (const c of checks) {
+  const exe = path.join(tmp, c.name);
+  const t0 = Date.now();
+  let b = { status: 0, stdout: '', stderr: '' };
+  const args = [...c.args];
+  if (c.pre) {
+    const obj = `${exe}.o`;
+    b = spawnSync('nvcc', [...common, ...c.pre, '-o', obj], { encoding: 'utf8' });
+    args.unshift(obj);
+  }
+  if (b.status === 0) b = spawnSync('nvcc', [...common, ...args, '-o', exe], { encoding: 'utf8' });
+  if (b.status !== 0) { console.error(`cuda host checks: building ${c.name} failed:\n${b.stdout}${b.stderr}`); failed++; continue; }
+  const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 300_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  const pass = r.status === 0 && c.ok.test(out);
+  if (!pass) { failed++; console.error(out.split('\n').filter((l) => !/^PASS/.test(l)).slice(-40).join('\n')); }
+  console.log(`cuda host checks: ${c.name} ${pass ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(0)} s; ${out.split('\n').filter((l) => /^PASS/.test(l)).length} PASS lines)`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
