@@ -132,7 +132,7 @@ __global__ void __launch_bounds__(256) bn_apply_rows(const T* __restrict__ x, co
   }
 }
 
-// Elementwise, flat form (S < 64): element i is in channel (i / S) % C. I is uint32 when the total fits.
+// Elementwise, flat form (S < 64): element i is in channel (i / S) % C. I is uint32 when total < 2^31.
 template <typename T, typename I>
 __global__ void __launch_bounds__(256) bn_apply_flat(const T* __restrict__ x, const T* __restrict__ g, T* __restrict__ out,
                                                      const Coef<acc_t<T>>* __restrict__ coef, I total, I C, I S) {
@@ -152,7 +152,7 @@ void launch_apply(const T* x, const T* g, T* out, const Coef<acc_t<T>>* coef, si
   if (S >= 64) {
     if (S <= 2048) bn_apply_rows<T, 32><<<grid_for(NC, 8, props().sms * 32), 256, 0, st>>>(x, g, out, coef, NC, C, S);
     else bn_apply_rows<T, 256><<<grid_for(NC, 1, props().sms * 16), 256, 0, st>>>(x, g, out, coef, NC, C, S);
-  } else if (total < (1ull << 32)) {
+  } else if (total < (1ull << 31)) {  // i + grid stride cannot wrap a uint32
     bn_apply_flat<T, uint32_t><<<grid256(total), 256, 0, st>>>(x, g, out, coef, (uint32_t)total, (uint32_t)C, (uint32_t)S);
   } else {
     bn_apply_flat<T, size_t><<<grid256(total), 256, 0, st>>>(x, g, out, coef, total, C, S);

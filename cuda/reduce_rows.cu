@@ -229,7 +229,7 @@ nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dt
   if (!rows) return NRC_OK;
   NRC_ARG(out, fn + ": null output");
   NRC_ARG(x || !cols, fn + ": null input");
-  NRC_ARG(cols < (1ull << 62) / 16 && rows < (1ull << 40), fn + ": too large");
+  NRC_ARG(cols < (1ull << 58) && rows < (1ull << 33), fn + ": too large");
   const bool mean = op == NRCR_MEAN;
   const char* f = fn.c_str();
   switch (op) {
@@ -251,7 +251,7 @@ nrc_status nrc_argreduce_rows(int is_max, nrc_dtype dt, const void* x, int64_t* 
   NRC_ARG(cols > 0, fn + ": argmax/argmin of an empty row");
   if (!rows) return NRC_OK;
   NRC_ARG(out && x, fn + ": null pointer");
-  NRC_ARG(cols < (1ull << 62) / 16 && rows < (1ull << 40), fn + ": too large");
+  NRC_ARG(cols < (1ull << 58) && rows < (1ull << 33), fn + ": too large");
   const char* f = fn.c_str();
   if (is_max) NRC_DISPATCH_NUM6(dt, T, return launch<T, kArgMax>(x, out, NRC_I64, rows, cols, false, f))
   else NRC_DISPATCH_NUM6(dt, T, return launch<T, kArgMin>(x, out, NRC_I64, rows, cols, false, f))

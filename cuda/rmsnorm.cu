@@ -50,7 +50,7 @@ __global__ void __launch_bounds__(256) rms_bwd_kernel(const T* __restrict__ dy, 
     const T* xr = x + row * C;
     const A r = (A)rstd[row];
     A s = 0;  // sum(g * xhat)
-    row_apply<T>(dyr, xr, nullptr, C, t, TPR, [&](size_t c, A g, A xv) {
+    row_apply<T, 1>(dyr, xr, nullptr, C, t, TPR, [&](size_t c, A g, A xv) {
       A xh = xv * r;
       if (dw) {
         if (SHARED) atomicAdd(&acc[c], (float)(g * xh));

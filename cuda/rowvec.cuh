@@ -9,8 +9,9 @@
 
 namespace nrc {
 
-// b (a second input row) and o (output row) may be null; f(size_t c, A av, A bv) -> A.
-template <typename T, typename F>
+// b (a second input row) and o (output row) may be null; f(size_t c, A av, A bv) -> A. U: unroll of
+// the vector loop (lower it where register pressure spills).
+template <typename T, int U = (sizeof(T) == 8 ? 1 : 2), typename F>
 __device__ __forceinline__ void row_apply(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ o, size_t n,
                                           int t, int nt, F f) {
   using A = acc_t<T>;
@@ -24,7 +25,7 @@ __device__ __forceinline__ void row_apply(const T* __restrict__ a, const T* __re
     if (o) o[c] = cvt_out<T>(r);
   }
   const size_t nv = (n - head) / V;
-#pragma unroll(sizeof(T) == 8 ? 1 : 2)
+#pragma unroll(U)
   for (size_t k = t; k < nv; k += nt) {
     const size_t c0 = head + k * V;
     uint4 ua = __ldg(reinterpret_cast<const uint4*>(a + c0)), ub = make_uint4(0, 0, 0, 0), uo;
