@@ -125,6 +125,12 @@ int main(int argc, char** argv) {
     if (dt == NRC_F32 || dt == NRC_F64) validate(dt, 16, 4, 10, true, true, seed++, 1000.0);  // large mean
     if (!g_quick) validate(dt, 300, 64, 33, true, true, seed++);
   }
+  std::mt19937 rng(2024);  // random shapes (fixed seed: reproducible)
+  for (int i = 0; i < (g_quick ? 4 : 12); i++) {
+    size_t N = 1 + rng() % 40, C = 1 + rng() % 9, S = rng() % 2 ? 1 + rng() % 70 : 1 + rng() % 600;
+    if (N * S < 2) N = 2;
+    validate((nrc_dtype)(rng() % 4), N, C, S, rng() % 2, rng() % 2, seed++);
+  }
   bad_args();
   if (!g_quick) {
     for (nrc_dtype dt : {NRC_F32, NRC_BF16}) {

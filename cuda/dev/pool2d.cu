@@ -129,6 +129,17 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   for (nrc_dtype dt : {NRC_F32, NRC_BF16, NRC_F16, NRC_F64})
     for (const G& g : geos) validate(dt, g, seed++);
+  std::mt19937 rng(2024);  // random geometries (fixed seed: reproducible)
+  for (int i = 0; i < (g_quick ? 6 : 24); i++) {
+    G g{};
+    g.N = 1 + rng() % 3; g.C = 1 + rng() % 4; g.H = 1 + rng() % 20; g.W = 1 + rng() % 20;
+    g.kh = 1 + rng() % std::min(5, g.H); g.kw = 1 + rng() % std::min(5, g.W);
+    g.sh = 1 + rng() % 3; g.sw = 1 + rng() % 3; g.ph = rng() % (g.kh / 2 + 1); g.pw = rng() % (g.kw / 2 + 1);
+    g.dh = g.H >= 2 * g.kh ? 1 + rng() % 2 : 1; g.dw = g.W >= 2 * g.kw ? 1 + rng() % 2 : 1;
+    g.ceil = rng() % 2; g.cip = rng() % 2; g.div = rng() % 4 == 0 ? 1 + rng() % 9 : 0;
+    if (out_size(g.H, g.kh, g.sh, g.ph, g.dh, g.ceil) < 1 || out_size(g.W, g.kw, g.sw, g.pw, g.dw, g.ceil) < 1) continue;
+    validate((nrc_dtype)(rng() % 4), g, seed++);
+  }
   if (!g_quick) validate(NRC_F32, G{8, 64, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, false, true, 0}, seed++);
   bad_args();
   if (!g_quick) {

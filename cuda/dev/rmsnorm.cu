@@ -70,6 +70,11 @@ int main(int argc, char** argv) {
     validate(dt, 4, 0, true, 0, seed++);       // C == 0: rstd = 1/sqrt(eps)
     if (!g_quick) validate(dt, 3000, 9000, true, 0, seed++);  // dweight through global atomics
   }
+  std::mt19937 rng(2024);  // random shapes (fixed seed: reproducible)
+  for (int i = 0; i < (g_quick ? 4 : 12); i++) {
+    size_t rows = 1 + rng() % 50, C = rng() % 2 ? 1 + rng() % 1100 : 1 + rng() % 6000;
+    validate((nrc_dtype)(rng() % 4), rows, C, rng() % 2, rng() % 3, seed++);
+  }
   if (!g_quick) {
     for (size_t C : {(size_t)768, (size_t)4096}) {
       const size_t rows = 16384;
