@@ -236,6 +236,12 @@ NRC_API nrc_status nrc_avgpool2d_fwd(nrc_dtype dt, const void* x, void* y, int N
 NRC_API nrc_status nrc_avgpool2d_bwd(nrc_dtype dt, const void* dy, void* dx, int N, int C, int H, int W, int Ho, int Wo, int kh, int kw,
                                      int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
 /* ==== end of reductions / SGD / norms / pooling ==== */
+typedef struct { int N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups; } nrc_conv2d_geom;
+NRC_API nrc_status nrc_conv2d_fwd(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* w, const float* bias,
+                                  void* y, int allow_tf32);
+NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, const void* dy, const void* w, void* dx, int allow_tf32);
+NRC_API nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* dy, void* dw,
+                                         float* dbias, int allow_tf32);
 #ifdef __cplusplus
 }
 #endif

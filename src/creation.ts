@@ -3,14 +3,14 @@ import { native } from './backend/native';
 import { args } from './backend/args';
 import { DType, checkDtype, defaultFloat, isFloat, isInt, TypedArray } from './dtype';
 import { Tensor, Shape, NestedArray, checkShape, fmtShape } from './tensor';
-import type { Device } from './storage';
+import { Device, parseDevice } from './storage';
 import { nextCounters } from './random';
 import { fmtValue } from './format';
 
 export interface CreateOptions { dtype?: DType; requiresGrad?: boolean; device?: 'cpu' | 'cuda'; }
 
 function finish(t: Tensor, o: CreateOptions | undefined, op: string): Tensor {
-  if (o?.device !== undefined && o.device !== t.device) {
+  if (o?.device !== undefined && parseDevice(o.device, op) !== t.device) {
     const moved = t.to({ device: o.device });
     t.dispose();
     t = moved;
@@ -24,9 +24,7 @@ function finish(t: Tensor, o: CreateOptions | undefined, op: string): Tensor {
 
 /** The device of a creation option ('cpu' when absent); unknown names are a TypeError naming op. */
 function deviceOf(o: CreateOptions | undefined, op: string): Device {
-  const d = o?.device ?? 'cpu';
-  if (d !== 'cpu' && d !== 'cuda') throw new TypeError(`${op}: unknown device ${fmtValue(d)} (expected 'cpu' or 'cuda')`);
-  return d;
+  return o?.device === undefined ? 'cpu' : parseDevice(o.device, op);
 }
 
 function dtypeOf(o: CreateOptions | undefined, fallback: DType, op: string): DType {

@@ -12,6 +12,17 @@ import { native } from './backend/native';
 
 export type Device = 'cpu' | 'cuda';
 
+/** True for the device names to() and creation accept: 'cpu', 'cuda' and 'cuda:0'. */
+export function isDeviceName(s: unknown): boolean { return s === 'cpu' || s === 'cuda' || (typeof s === 'string' && /^cuda:\d+$/.test(s)); }
+
+/** 'cpu', 'cuda' or 'cuda:0' as a Device; another index or name is an error naming op. */
+export function parseDevice(d: unknown, op: string): Device {
+  if (d === 'cpu' || d === 'cuda') return d;
+  if (d === 'cuda:0') return 'cuda';
+  if (typeof d === 'string' && /^cuda:\d+$/.test(d)) throw new RangeError(`${op}: device '${d}': neurona uses one GPU, 'cuda' (= 'cuda:0')`);
+  throw new TypeError(`${op}: unknown device ${JSON.stringify(d)} (expected 'cpu' or 'cuda')`);
+}
+
 const POOL_MIN_BYTES = 64 * 1024;
 // NEURONA_CACHE_LIMIT (bytes) overrides the default limit; 0 turns the cache off.
 const envLimit = typeof process !== 'undefined' ? Number(process.env?.NEURONA_CACHE_LIMIT ?? NaN) : NaN;

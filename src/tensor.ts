@@ -3,7 +3,7 @@
 import { native } from './backend/native';
 import { args } from './backend/args';
 import { ARRAY_TYPE, DType, ITEMSIZE, TypedArray, checkDtype, isFloat } from './dtype';
-import { Device, Storage } from './storage';
+import { Device, Storage, isDeviceName, parseDevice } from './storage';
 import { GradNode, BackwardOptions, runBackward, isGradEnabled } from './autograd';
 import { track } from './scope';
 import { fmtValue } from './format';
@@ -276,13 +276,10 @@ export class Tensor {
     if (target === null || (typeof target !== 'string' && typeof target !== 'object')) {
       throw new TypeError(`to: expected a dtype, a device or { dtype, device }, got ${target === null ? 'null' : typeof target}`);
     }
-    const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target } : { dtype: target }) : target;
-    if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'cuda') {
-      throw new TypeError(`to: unknown device ${fmtValue(o.device)} (expected 'cpu' or 'cuda')`);
-    }
+    const o: { dtype?: DType; device?: Device } = typeof target === 'string' ? (isDeviceName(target) ? { device: target as Device } : { dtype: target as DType }) : target;
     this._check('to');
     const dtype = o.dtype ? checkDtype(o.dtype, 'to') : this.dtype;
-    const device = o.device ?? this.device;
+    const device = o.device !== undefined ? parseDevice(o.device, 'to') : this.device;
     if (device !== this.device) return moveTo(this, device, dtype);
     if (dtype === this.dtype) return this;
     return castTo(this, dtype);

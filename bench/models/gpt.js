@@ -47,7 +47,8 @@ function gptClasses(nr) {
       this.blocks = new nn.ModuleList(Array.from({ length: nLayer }, () => new Block(d, nHead)));
       this.lnF = new nn.LayerNorm(d);
       this.head = new nn.Linear(d, vocab);
-      this.pos = nr.arange(0, seq, 1, { dtype: 'int64' });
+      // a non-persistent buffer: moves with .to('cuda'), stays out of the state dict
+      this.registerBuffer('pos', nr.arange(0, seq, 1, { dtype: 'int64' }), { persistent: false });
     }
     // idx is (B, T) int64 -> logits (B, T, vocab)
     forward(idx) {

@@ -62,6 +62,14 @@ if [ -n "${NODE_PKG:-}" ] && [ -f "$NODE_PKG/node.xz" ]; then
   xz -d -c "$NODE_PKG/node.xz" > /tmp/nrc-node/node && chmod +x /tmp/nrc-node/node
   cp "$BUILD/libneurona_cuda.so" "$NODE_PKG/build-cuda/"
   /tmp/nrc-node/node "$SRC/cuda/dev/node_check.js" "$NODE_PKG" || { echo "!! node check failed"; status=1; }
+  echo "== node: GPU checks of device tensors and layers against the CPU kernels (test/gpu)"
+  timeout 600 /tmp/nrc-node/node "$SRC/test/gpu/run.js" "$NODE_PKG" 2>&1 | tee "$OUT/node_gpu.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || { echo "!! node GPU checks failed"; status=1; }
+  if [ "${NODE_BENCH:-1}" = 1 ]; then
+    echo "== node: training steps on the GPU (bench/gpu.js) and PyTorch eager (bench/gpu_torch.py)"
+    timeout 300 /tmp/nrc-node/node "$SRC/bench/gpu.js" "$NODE_PKG" 2>&1 | tee -a "$OUT/node_gpu.log"
+    timeout 300 python3 "$SRC/bench/gpu_torch.py" 2>&1 | tee -a "$OUT/node_gpu.log"
+  fi
 fi
 
 echo "== table"

@@ -32,6 +32,46 @@ void cuda_check(Napi::Env env, const CudaApi* a, nrc_status s, const char* op) {
   throw e;
 }
 
+nrc_dtype nrc_dtype_of(DType t) {
+  switch (t) {
+    case DType::f32: return NRC_F32;
+    case DType::f64: return NRC_F64;
+    case DType::f16: return NRC_F16;
+    case DType::bf16: return NRC_BF16;
+    case DType::i32: return NRC_I32;
+    case DType::i64: return NRC_I64;
+    case DType::u8: return NRC_U8;
+    case DType::b8: return NRC_BOOL;
+  }
+  return NRC_F32;
+}
+
+void cuda_need(Napi::Env env, bool ok, const char* op, const std::string& what) {
+  if (!ok) throw_error(env, std::string(op) + ": " + what);
+}
+
+OptView opt_view(const Napi::CallbackInfo& info, ArgReader& r, size_t i, const char* op) {
+  if (i < info.Length() && info[i].IsNumber() && info[i].As<Napi::Number>().DoubleValue() == 0) return {false, View()};
+  return {true, r.view_in(cuda_buf(info, i, op))};
+}
+
+NormBwdViews norm_bwd_views(const Napi::CallbackInfo& info, ArgReader& r, int ndim, const char* op) {
+  NormBwdViews v;
+  v.dy = r.view_in(cuda_buf(info, 0, op));
+  v.x = r.view_in(cuda_buf(info, 1, op));
+  v.w = opt_view(info, r, 2, op);
+  v.mean = r.view_in(cuda_buf(info, 3, op));
+  v.rstd = r.view_in(cuda_buf(info, 4, op));
+  v.dx = r.view_in(cuda_buf(info, 5, op));
+  v.dw = r.view_in(cuda_buf(info, 6, op));
+  v.db = r.view_in(cuda_buf(info, 7, op));
+  const View &x = v.x, &dy = v.dy, &dx = v.dx;
+  cuda_need(info.Env(), x.ndim == ndim && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype &&
+                            dx.dtype == x.dtype && dy.numel == x.numel && dx.numel == x.numel,
+            op, "dy, x and dx must be contiguous tensors of one dtype and shape");
+  return v;
+}
+
 Buf cuda_buf(const Napi::CallbackInfo& info, size_t i, const char* op) {
   Napi::Env env = info.Env();
   if (i >= info.Length() || !info[i].IsNumber())

@@ -17,18 +17,6 @@ nrc_dtype float_dt(Napi::Env env, DType t, const char* op) {
   }
 }
 
-void need(Napi::Env env, bool ok, const char* op, const std::string& what) {
-  if (!ok) throw_error(env, std::string(op) + ": " + what);
-}
-
-// Argument i as a device view when the JS value is a handle; {nullptr} when it is 0 (absent).
-struct Opt { bool on; View v; };
-Opt opt_view(const Napi::CallbackInfo& info, ArgReader& r, size_t i, const char* op) {
-  if (i < info.Length() && info[i].IsNumber() && info[i].As<Napi::Number>().DoubleValue() == 0) return {false, View()};
-  return {true, r.view_in(cuda_buf(info, i, op))};
-}
-
-bool f32c(const View& v) { return v.dtype == DType::f32 && v.is_contiguous(); }
 }  // namespace
 
 // cudaLayerNormFwd(x, w|0, b|0, y, mean, rstd), args: num(eps), view(x), [view(w)], [view(b)], view(y),
@@ -40,12 +28,12 @@ NR_BINDING(cudaLayerNormFwd) {
   ArgReader r(info, op);
   float eps = (float)r.num();
   View x = r.view_in(cuda_buf(info, 0, op));
-  Opt w = opt_view(info, r, 1, op), b = opt_view(info, r, 2, op);
+  OptView w = opt_view(info, r, 1, op), b = opt_view(info, r, 2, op);
   View y = r.view_in(cuda_buf(info, 3, op)), mean = r.view_in(cuda_buf(info, 4, op)), rstd = r.view_in(cuda_buf(info, 5, op));
-  need(env, x.ndim == 2 && x.is_contiguous() && y.is_contiguous() && x.dtype == y.dtype && x.numel == y.numel, op, "x and y must be contiguous (rows, C) of one dtype");
+  cuda_need(env, x.ndim == 2 && x.is_contiguous() && y.is_contiguous() && x.dtype == y.dtype && x.numel == y.numel, op, "x and y must be contiguous (rows, C) of one dtype");
   int64_t rows = x.shape[0], C = x.shape[1];
-  need(env, (!w.on || (f32c(w.v) && w.v.numel == C)) && (!b.on || (f32c(b.v) && b.v.numel == C)), op, "weight and bias must be contiguous float32 (C)");
-  need(env, f32c(mean) && f32c(rstd) && mean.numel == rows && rstd.numel == rows, op, "mean and rstd must be float32 (rows)");
+  cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == C)) && (!b.on || (f32_contig(b.v) && b.v.numel == C)), op, "weight and bias must be contiguous float32 (C)");
+  cuda_need(env, f32_contig(mean) && f32_contig(rstd) && mean.numel == rows && rstd.numel == rows, op, "mean and rstd must be float32 (rows)");
   if (rows == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_layernorm_fwd(float_dt(env, x.dtype, op), x.data, w.on ? w.v.ptr<float>() : nullptr,
                                               b.on ? b.v.ptr<float>() : nullptr, y.data, mean.ptr<float>(), rstd.ptr<float>(),
@@ -60,15 +48,12 @@ NR_BINDING(cudaLayerNormBwd) {
   const char* op = "layerNorm backward";
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
-  View dy = r.view_in(cuda_buf(info, 0, op)), x = r.view_in(cuda_buf(info, 1, op));
-  Opt w = opt_view(info, r, 2, op);
-  View mean = r.view_in(cuda_buf(info, 3, op)), rstd = r.view_in(cuda_buf(info, 4, op)), dx = r.view_in(cuda_buf(info, 5, op));
-  View dw = r.view_in(cuda_buf(info, 6, op)), db = r.view_in(cuda_buf(info, 7, op));
-  need(env, x.ndim == 2 && x.is_contiguous() && dy.is_contiguous() && dx.is_contiguous() && dy.dtype == x.dtype && dx.dtype == x.dtype &&
-                dy.numel == x.numel && dx.numel == x.numel, op, "dy, x and dx must be contiguous (rows, C) of one dtype");
+  NormBwdViews v = norm_bwd_views(info, r, 2, op);
+  const View &dy = v.dy, &x = v.x, &mean = v.mean, &rstd = v.rstd, &dx = v.dx, &dw = v.dw, &db = v.db;
+  const OptView& w = v.w;
   int64_t rows = x.shape[0], C = x.shape[1];
-  need(env, (!w.on || (f32c(w.v) && w.v.numel == C)) && f32c(dw) && f32c(db) && dw.numel == C && db.numel == C, op, "weight, dweight and dbias must be float32 (C)");
-  need(env, f32c(mean) && f32c(rstd) && mean.numel == rows && rstd.numel == rows, op, "mean and rstd must be float32 (rows)");
+  cuda_need(env, (!w.on || (f32_contig(w.v) && w.v.numel == C)) && f32_contig(dw) && f32_contig(db) && dw.numel == C && db.numel == C, op, "weight, dweight and dbias must be float32 (C)");
+  cuda_need(env, f32_contig(mean) && f32_contig(rstd) && mean.numel == rows && rstd.numel == rows, op, "mean and rstd must be float32 (rows)");
   if (rows == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_layernorm_bwd(float_dt(env, x.dtype, op), dy.data, x.data, w.on ? w.v.ptr<float>() : nullptr,
                                               mean.ptr<float>(), rstd.ptr<float>(), dx.data, dw.ptr<float>(), db.ptr<float>(),
@@ -86,11 +71,11 @@ NR_BINDING(cudaCrossEntropy) {
   ArgReader r(info, op);
   float scale = (float)r.num();
   View x = r.view_in(cuda_buf(info, 0, op)), t = r.view_in(cuda_buf(info, 1, op)), l = r.view_in(cuda_buf(info, 2, op));
-  Opt d = opt_view(info, r, 3, op);
-  need(env, x.ndim == 2 && x.is_contiguous(), op, "logits must be contiguous (rows, V)");
+  OptView d = opt_view(info, r, 3, op);
+  cuda_need(env, x.ndim == 2 && x.is_contiguous(), op, "logits must be contiguous (rows, V)");
   int64_t rows = x.shape[0], V = x.shape[1];
-  need(env, t.dtype == DType::i32 && t.is_contiguous() && t.numel == rows && f32c(l) && l.numel == rows, op, "targets must be int32 (rows) and losses float32 (rows)");
-  need(env, !d.on || (d.v.dtype == x.dtype && d.v.is_contiguous() && d.v.numel == x.numel), op, "dlogits must match the logits");
+  cuda_need(env, t.dtype == DType::i32 && t.is_contiguous() && t.numel == rows && f32_contig(l) && l.numel == rows, op, "targets must be int32 (rows) and losses float32 (rows)");
+  cuda_need(env, !d.on || (d.v.dtype == x.dtype && d.v.is_contiguous() && d.v.numel == x.numel), op, "dlogits must match the logits");
   if (rows == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_cross_entropy(float_dt(env, x.dtype, op), x.data, t.ptr<int32_t>(), l.ptr<float>(),
                                               d.on ? d.v.data : nullptr, scale, (size_t)rows, (size_t)V), op);
@@ -104,7 +89,7 @@ NR_BINDING(cudaEmbeddingFwd) {
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
   View tb = r.view_in(cuda_buf(info, 0, op)), idx = r.view_in(cuda_buf(info, 1, op)), out = r.view_in(cuda_buf(info, 2, op));
-  need(env, tb.ndim == 2 && tb.is_contiguous() && idx.dtype == DType::i32 && idx.is_contiguous() && out.is_contiguous() &&
+  cuda_need(env, tb.ndim == 2 && tb.is_contiguous() && idx.dtype == DType::i32 && idx.is_contiguous() && out.is_contiguous() &&
                 out.dtype == tb.dtype && out.numel == idx.numel * tb.shape[1], op, "expected table (V, C), int32 ids (n) and out (n, C), contiguous");
   if (out.numel == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_embedding_fwd(float_dt(env, tb.dtype, op), tb.data, idx.ptr<int32_t>(), out.data, (size_t)idx.numel,
@@ -120,7 +105,7 @@ NR_BINDING(cudaEmbeddingBwd) {
   const CudaApi* api = cuda_api_or_throw(env, op);
   ArgReader r(info, op);
   View g = r.view_in(cuda_buf(info, 0, op)), idx = r.view_in(cuda_buf(info, 1, op)), dt = r.view_in(cuda_buf(info, 2, op));
-  need(env, dt.ndim == 2 && f32c(dt) && idx.dtype == DType::i32 && idx.is_contiguous() && g.is_contiguous() && g.numel == idx.numel * dt.shape[1],
+  cuda_need(env, dt.ndim == 2 && f32_contig(dt) && idx.dtype == DType::i32 && idx.is_contiguous() && g.is_contiguous() && g.numel == idx.numel * dt.shape[1],
        op, "expected dout (n, C), int32 ids (n) and a float32 table gradient (V, C), contiguous");
   if (g.numel == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_embedding_bwd(float_dt(env, g.dtype, op), g.data, idx.ptr<int32_t>(), dt.ptr<float>(), (size_t)idx.numel,
@@ -140,9 +125,9 @@ NR_BINDING(cudaAdamW) {
   float gs = (float)r.num();
   View p = r.view_in(cuda_buf(info, 0, op)), g = r.view_in(cuda_buf(info, 1, op));
   View m = r.view_in(cuda_buf(info, 2, op)), v = r.view_in(cuda_buf(info, 3, op));
-  need(env, f32c(p) && f32c(m) && f32c(v) && g.is_contiguous() && g.numel == p.numel && m.numel == p.numel && v.numel == p.numel,
+  cuda_need(env, f32_contig(p) && f32_contig(m) && f32_contig(v) && g.is_contiguous() && g.numel == p.numel && m.numel == p.numel && v.numel == p.numel,
        op, "cuda parameters, exp_avg and exp_avg_sq must be contiguous float32 of the gradient's size");
-  need(env, step >= 1 && step <= 2147483647.0 && step == (double)(int)step, op, "bad step count");
+  cuda_need(env, step >= 1 && step <= 2147483647.0 && step == (double)(int)step, op, "bad step count");
   if (p.numel == 0) return env.Undefined();
   cuda_check(env, api, api->nrc_adamw(p.ptr<float>(), g.data, float_dt(env, g.dtype, op), m.ptr<float>(), v.ptr<float>(), (size_t)p.numel,
                                       lr, b1, b2, eps, wd, (int)step, gs, nullptr, NRC_F32), op);
@@ -161,8 +146,8 @@ NR_BINDING(cudaFlashAttnFwd) {
   View q = r.view_in(cuda_buf(info, 0, op)), k = r.view_in(cuda_buf(info, 1, op));
   View v = r.view_in(cuda_buf(info, 2, op)), o = r.view_in(cuda_buf(info, 3, op));
   auto ok4 = [&](const View& t) { return t.ndim == 4 && t.strides[3] == 1 && t.dtype == q.dtype; };
-  need(env, ok4(q) && ok4(k) && ok4(v) && ok4(o), op, "flash attention takes 4-D (B, H, N, D) views of one dtype with a contiguous last dim");
-  need(env, k.shape[0] == q.shape[0] && v.shape[0] == q.shape[0] && k.shape[1] == q.shape[1] && v.shape[1] == q.shape[1] &&
+  cuda_need(env, ok4(q) && ok4(k) && ok4(v) && ok4(o), op, "flash attention takes 4-D (B, H, N, D) views of one dtype with a contiguous last dim");
+  cuda_need(env, k.shape[0] == q.shape[0] && v.shape[0] == q.shape[0] && k.shape[1] == q.shape[1] && v.shape[1] == q.shape[1] &&
                 k.shape[2] == v.shape[2] && k.shape[3] == q.shape[3] && v.shape[3] == q.shape[3] &&
                 o.shape[0] == q.shape[0] && o.shape[1] == q.shape[1] && o.shape[2] == q.shape[2] && o.shape[3] == q.shape[3],
        op, "query, key, value and output shapes do not match");

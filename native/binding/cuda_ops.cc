@@ -9,21 +9,6 @@ namespace nr {
 
 namespace {
 
-// JS dtype (native/include/nr/dtype.h) -> library dtype (cuda/neurona_cuda.h).
-nrc_dtype to_nrc(DType t) {
-  switch (t) {
-    case DType::f32: return NRC_F32;
-    case DType::f64: return NRC_F64;
-    case DType::f16: return NRC_F16;
-    case DType::bf16: return NRC_BF16;
-    case DType::i32: return NRC_I32;
-    case DType::i64: return NRC_I64;
-    case DType::u8: return NRC_U8;
-    case DType::b8: return NRC_BOOL;
-  }
-  return NRC_F32;
-}
-
 bool is_float16ish(DType t) { return t == DType::f32 || t == DType::f16 || t == DType::bf16; }
 
 // The library's view of v: its data pointer already includes the offset.
@@ -60,26 +45,32 @@ NR_BINDING(cudaCopy) {
   View s = r.view_in(cuda_buf(info, 1, "copy_"));
   same_shape(env, d, s, "copy_");
   nrc_view dv = to_view(env, d, "copy_"), sv = to_view(env, s, "copy_");
-  cuda_check(env, a, a->nrc_copy_strided(to_nrc(d.dtype), d.data, &dv, to_nrc(s.dtype), s.data, &sv), "copy_");
+  cuda_check(env, a, a->nrc_copy_strided(nrc_dtype_of(d.dtype), d.data, &dv, nrc_dtype_of(s.dtype), s.data, &sv), "copy_");
   return env.Undefined();
 }
 
-// cudaBinary(out, a, b), args: num(op: nrc_binary_op), view(out), view(a), view(b)
-// with a and b already broadcast to out's shape and converted to out's dtype.
+// cudaBinary(out, a, b), args: num(ext), num(op), num(alpha), num(beta), view(out), view(a), view(b), with a
+// and b of one dtype broadcast to out's shape. ext 0: nrc_binary_op (add..pow), out of the operands' dtype;
+// ext 1: nrc_binary_ext_op (activation backward, comparisons, logical, rounding division), out of the
+// operands' dtype or bool.
 NR_BINDING(cudaBinary) {
   Napi::Env env = info.Env();
   ArgReader r(info, "binary");
+  bool ext = r.num() != 0;
   int64_t op = r.i64();
+  float al = (float)r.num(), be = (float)r.num();
   const CudaApi* api = cuda_api_or_throw(env, "binary");
   View o = r.view_in(cuda_buf(info, 0, "binary"));
   View x = r.view_in(cuda_buf(info, 1, "binary"));
   View y = r.view_in(cuda_buf(info, 2, "binary"));
   same_shape(env, o, x, "binary");
   same_shape(env, o, y, "binary");
-  if (x.dtype != o.dtype || y.dtype != o.dtype) throw_type(env, "binary: operands must share the output dtype on cuda");
-  if (op < 0 || op > NRC_POW) throw_range(env, "binary: unknown op code");
+  if (x.dtype != y.dtype || (!ext && o.dtype != x.dtype)) throw_type(env, "binary: operands must share one dtype (and the output's) on cuda");
+  if (op < 0 || op > (ext ? NRCB_FLOOR_DIVIDE : NRC_POW)) throw_range(env, "binary: unknown op code");
   nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
-  cuda_check(env, api, api->nrc_binary_strided((nrc_binary_op)op, to_nrc(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv), "binary");
+  nrc_status s = ext ? api->nrc_binary_ext((nrc_binary_ext_op)op, nrc_dtype_of(x.dtype), nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be)
+                     : api->nrc_binary_strided((nrc_binary_op)op, nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv);
+  cuda_check(env, api, s, "binary");
   return env.Undefined();
 }
 
@@ -96,27 +87,7 @@ NR_BINDING(cudaUnary) {
   same_shape(env, o, x, "unary");
   if (op < 0 || op > NRCU_LOGICAL_NOT) throw_range(env, "unary: unknown op code");
   nrc_view ov = to_view(env, o, "unary"), xv = to_view(env, x, "unary");
-  cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, to_nrc(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
-  return env.Undefined();
-}
-
-// cudaBinaryExt(out, a, b), args: num(op: nrc_binary_ext_op), num(alpha), num(beta), view(out), view(a),
-// view(b): a and b of one dtype broadcast to out's shape; out of that dtype or bool (comparisons).
-NR_BINDING(cudaBinaryExt) {
-  Napi::Env env = info.Env();
-  ArgReader r(info, "binary");
-  int64_t op = r.i64();
-  float al = (float)r.num(), be = (float)r.num();
-  const CudaApi* api = cuda_api_or_throw(env, "binary");
-  View o = r.view_in(cuda_buf(info, 0, "binary"));
-  View x = r.view_in(cuda_buf(info, 1, "binary"));
-  View y = r.view_in(cuda_buf(info, 2, "binary"));
-  same_shape(env, o, x, "binary");
-  same_shape(env, o, y, "binary");
-  if (x.dtype != y.dtype) throw_type(env, "binary: operands must share one dtype on cuda");
-  if (op < 0 || op > NRCB_FLOOR_DIVIDE) throw_range(env, "binary: unknown op code");
-  nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
-  cuda_check(env, api, api->nrc_binary_ext((nrc_binary_ext_op)op, to_nrc(x.dtype), to_nrc(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be), "binary");
+  cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, nrc_dtype_of(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
   return env.Undefined();
 }
 
@@ -132,7 +103,7 @@ NR_BINDING(cudaWhere) {
   same_shape(env, o, y, "where");
   if (c.dtype != DType::b8 || x.dtype != o.dtype || y.dtype != o.dtype) throw_type(env, "where: expected a bool condition and values of the output dtype");
   nrc_view ov = to_view(env, o, "where"), cv = to_view(env, c, "where"), xv = to_view(env, x, "where"), yv = to_view(env, y, "where");
-  cuda_check(env, api, api->nrc_where_strided(to_nrc(o.dtype), o.data, &ov, c.data, &cv, x.data, &xv, y.data, &yv), "where");
+  cuda_check(env, api, api->nrc_where_strided(nrc_dtype_of(o.dtype), o.data, &ov, c.data, &cv, x.data, &xv, y.data, &yv), "where");
   return env.Undefined();
 }
 
@@ -150,7 +121,7 @@ NR_BINDING(cudaDropout) {
     throw_error(env, "dropout: expected contiguous float32/float16/bfloat16 x and y and a uint8 mask of one size");
   if (!(p >= 0.f && p < 1.f)) throw_range(env, "dropout: p must be in [0, 1)");
   if (x.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_dropout(to_nrc(x.dtype), x.data, y.data, m.ptr<uint8_t>(), (size_t)x.numel, p, lo | (hi << 32), off), "dropout");
+  cuda_check(env, api, api->nrc_dropout(nrc_dtype_of(x.dtype), x.data, y.data, m.ptr<uint8_t>(), (size_t)x.numel, p, lo | (hi << 32), off), "dropout");
   return env.Undefined();
 }
 
@@ -187,7 +158,7 @@ NR_BINDING(cudaGemm) {
   layout(C, &tc, &ldc);
   if (tc) throw_error(env, "matmul: the cuda GEMM output must be row-major");
   if (M == 0 || N == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_gemm(to_nrc(C.dtype), ta, tb, M, N, K, alpha, A.data, lda, B.data, ldb, beta, C.data, ldc, tf32), "matmul");
+  cuda_check(env, api, api->nrc_gemm(nrc_dtype_of(C.dtype), ta, tb, M, N, K, alpha, A.data, lda, B.data, ldb, beta, C.data, ldc, tf32), "matmul");
   return env.Undefined();
 }
 
@@ -203,7 +174,7 @@ NR_BINDING(cudaSoftmax) {
   if (!o.is_contiguous() || !x.is_contiguous()) throw_error(env, "softmax: cuda views must be contiguous");
   if (o.numel == 0) return env.Undefined();
   size_t cols = o.ndim ? (size_t)o.shape[o.ndim - 1] : 1;
-  cuda_check(env, api, api->nrc_softmax(to_nrc(o.dtype), x.data, o.data, (size_t)o.numel / cols, cols), "softmax");
+  cuda_check(env, api, api->nrc_softmax(nrc_dtype_of(o.dtype), x.data, o.data, (size_t)o.numel / cols, cols), "softmax");
   return env.Undefined();
 }
 
@@ -219,7 +190,7 @@ NR_BINDING(cudaSumRows) {
     throw_type(env, "sum: the cuda row sum takes a contiguous float32/float16/bfloat16 input and a float32 output");
   if (cols < 1 || x.numel % cols != 0 || o.numel != x.numel / cols) throw_range(env, "sum: row sum sizes do not match");
   if (o.numel == 0) return env.Undefined();
-  cuda_check(env, api, api->nrc_sum_rows(to_nrc(x.dtype), x.data, o.ptr<float>(), (size_t)o.numel, (size_t)cols), "sum");
+  cuda_check(env, api, api->nrc_sum_rows(nrc_dtype_of(x.dtype), x.data, o.ptr<float>(), (size_t)o.numel, (size_t)cols), "sum");
   return env.Undefined();
 }
 

@@ -80,12 +80,9 @@ export function cudaBinary(name: string, label: string, x: Tensor, y: Tensor | n
   const direct = into && into.dtype === outDtype && into.isContiguous() && shapeEq(into.shape, shape) && !sharesMemory(into, xin) && !sharesMemory(into, yin);
   const out = direct ? into! : emptyCuda(shape, outDtype, label);
   try {
-    const a = args();
-    if (arith) a.num(BINARY[name]);
-    else a.num(BINARY_EXT[name]).num(alpha).num(beta);
-    a.view(out).view(xin, shape, broadcastStridesTo(xin, shape, label)).view(yin, shape, broadcastStridesTo(yin, shape, label));
-    if (arith) native().cudaBinary(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
-    else native().cudaBinaryExt(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
+    args().num(arith ? 0 : 1).num(arith ? BINARY[name] : BINARY_EXT[name]).num(alpha).num(beta)
+      .view(out).view(xin, shape, broadcastStridesTo(xin, shape, label)).view(yin, shape, broadcastStridesTo(yin, shape, label));
+    native().cudaBinary(out.storage.ptr, xin.storage.ptr, yin.storage.ptr);
   } finally {
     if (xin !== x) xin.dispose();
     if (yin !== y) yin.dispose();
@@ -161,6 +158,8 @@ export function cudaMatmulInto(op: string, out: Tensor, a: Tensor, b: Tensor, ba
 let allowTf32 = false;
 /** Lets float32 GEMMs on cuda use TF32 tensor cores (faster, ~10-bit mantissa products), like torch.backends.cuda.matmul.allow_tf32. */
 export function setAllowTf32(on: boolean): void { allowTf32 = !!on; }
+/** Whether float32 GEMMs and convolutions on cuda may use TF32 tensor cores. */
+export function tf32Allowed(): boolean { return allowTf32; }
 
 /** Softmax over `dim` on cuda (float32/float16/bfloat16): the library kernel works on the last dim. */
 export function cudaSoftmax(x: Tensor, dim: number): Tensor {

@@ -9,6 +9,7 @@
 import { Tensor, isTensor, fmtShape } from '../tensor';
 import { DType, checkDtype, isFloat } from '../dtype';
 import type { Device } from '../storage';
+import { isDeviceName } from '../storage';
 import { noGrad } from '../autograd';
 import { Parameter, isParameter } from './parameter';
 
@@ -305,7 +306,7 @@ export abstract class Module {
    * before keep working). A dtype applies to floating-point tensors only, as in PyTorch.
    */
   to(target: ToTarget): this {
-    const o = typeof target === 'string' ? (target === 'cpu' || target === 'cuda' ? { device: target as Device } : { dtype: target as DType }) : target;
+    const o = typeof target === 'string' ? (isDeviceName(target) ? { device: target as Device } : { dtype: target as DType }) : target;
     if (typeof o !== 'object' || o === null) throw new TypeError(`to: expected a dtype, a device or { dtype, device }, got ${String(target)}`);
     const dtype = o.dtype !== undefined ? checkDtype(o.dtype, 'Module.to') : undefined;
     if (dtype !== undefined && !isFloat(dtype)) throw new TypeError(`Module.to: nn.Module.to only accepts floating point dtypes, but got ${dtype}`);

@@ -2,6 +2,7 @@
 // dilation, groups and bias; forward and both backward passes run the native conv2d kernels
 // (1-D convolutions are 2-D ones with height 1; transposed convolution swaps forward and
 // backward-input).
+import { cudaConv2d } from '../cuda/layers';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, fmtShape } from '../tensor';
@@ -25,6 +26,12 @@ const pair = (v: Pair | undefined, dflt: number, what: string, op: string): [num
 type Geo = number[];
 
 function runConv(fn: 'conv2dBackwardInput' | 'conv2dBackwardWeight', geo: Geo, a: Tensor, b: Tensor, out: Tensor): void {
+  if (out.device !== 'cpu') {
+    // the CPU kernels take (dy, w) and (dy, x); the cuda ones (dy, w) and (x, dy)
+    if (fn === 'conv2dBackwardInput') cudaConv2d(1, geo, a, b, out);
+    else cudaConv2d(2, geo, b, a, out);
+    return;
+  }
   const ac = a.contiguous(), bc = b.contiguous();
   args().nums(geo).view(ac).view(bc).view(out);
   native()[fn](ac.storage.buf, bc.storage.buf, out.storage.buf);
@@ -34,6 +41,7 @@ function runConv(fn: 'conv2dBackwardInput' | 'conv2dBackwardWeight', geo: Geo, a
 
 /** y = conv2d(x, w) (+ bias, a K-element tensor of x's dtype) by the native forward kernel. */
 function conv2dForwardInto(geo: Geo, x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor): void {
+  if (y.device !== 'cpu') { cudaConv2d(0, geo, x, w, y, bias); return; }
   const xc = x.contiguous(), wc = w.contiguous(), bc = bias ? bias.contiguous() : null;
   const a = args().nums(geo).view(xc).view(wc).view(y).num(bc ? 1 : 0);
   if (bc) {
@@ -48,7 +56,7 @@ function conv2dForwardInto(geo: Geo, x: Tensor, w: Tensor, bias: Tensor | null, 
 function checkInputs(op: string, x: Tensor, w: Tensor, bias: Tensor | null | undefined, dims: number): void {
   checkTensor(x, op, 'the input'); checkTensor(w, op, 'the weight');
   if (!isFloat(x.dtype) || x.dtype !== w.dtype) throw new TypeError(`${op}: input (${x.dtype}) and weight (${w.dtype}) must have the same floating dtype`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${op}: ${x.dtype} is a storage dtype on the CPU; convert to float32`);
+  if (x.device === 'cpu' && x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${op}: ${x.dtype} is a storage dtype on the CPU; convert to float32`);
   if (x.ndim !== dims + 2) throw new RangeError(`${op}: expected a ${dims + 2}-D input (batch, channels, ${dims === 2 ? 'height, width' : 'length'}), got ${fmtShape(x.shape)}`);
   if (w.ndim !== dims + 2) throw new RangeError(`${op}: expected a ${dims + 2}-D weight, got ${fmtShape(w.shape)}`);
   if (bias !== null && bias !== undefined) {
@@ -90,7 +98,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvO
   const P = Math.floor((H + 2 * ph - dh * (R - 1) - 1) / sh) + 1, Q = Math.floor((W + 2 * pw - dw * (S - 1) - 1) / sw) + 1;
   if (P < 1 || Q < 1) throw new RangeError(`conv2d: kernel ${R}x${S} (dilation ${dh}x${dw}) is larger than the padded input ${H + 2 * ph}x${W + 2 * pw} (input ${fmtShape(x.shape)})`);
   const geo: Geo = [N, C, H, W, K, R, S, P, Q, sh, sw, ph, pw, dh, dw, groups];
-  const y = Tensor.empty([N, K, P, Q], x.dtype);
+  const y = Tensor.empty([N, K, P, Q], x.dtype, false, 'conv2d', x.device);
   // The kernel adds a bias of the input's dtype while it writes y (no extra pass, one graph node).
   const fused = !!bias && bias.dtype === x.dtype && y.numel() > 0 && x.numel() > 0;
   if (y.numel() > 0 && x.numel() > 0) conv2dForwardInto(geo, x, weight, fused ? bias! : null, y);
@@ -99,8 +107,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvO
   const out = attach(y, 'conv2d', inputs, (g, [sx, sw_]) => {
     const gc = g.contiguous();
     let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype); runConv('conv2dBackwardInput', geo, gc, sw_, gx); }
-    if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype); runConv('conv2dBackwardWeight', geo, gc, sx, gw); }
+    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype, false, 'conv2d', x.device); runConv('conv2dBackwardInput', geo, gc, sw_, gx); }
+    if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype, false, 'conv2d', weight.device); runConv('conv2dBackwardWeight', geo, gc, sx, gw); }
     const gb = fused && bias!.requiresGrad ? g.sum([0, 2, 3]) : null;
     return fused ? [gx, gw, gb] : [gx, gw];
   }, [x, weight]);
@@ -137,14 +145,14 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   if (Ho < 1 || Wo < 1) throw new RangeError(`convTranspose2d: output size ${Ho}x${Wo} is not positive (input ${fmtShape(x.shape)})`);
   // As a conv2d: its input is our output (N, Cout, Ho, Wo), its output is our input (N, Cin, H, W).
   const geo: Geo = [N, Cout, Ho, Wo, Cin, R, S, H, W, sh, sw, ph, pw, dh, dw, groups];
-  const y = Tensor.empty([N, Cout, Ho, Wo], x.dtype);
+  const y = Tensor.empty([N, Cout, Ho, Wo], x.dtype, false, 'convTranspose2d', x.device);
   if (y.numel() > 0 && x.numel() > 0) runConv('conv2dBackwardInput', geo, x, weight, y);
   else y.fill_(0);
   const out = attach(y, 'convTranspose2d', [x, weight], (g, [sx, sw_]) => {
     const gc = g.contiguous();
     let gx: Tensor | null = null, gw: Tensor | null = null;
-    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype); conv2dForwardInto(geo, gc, sw_, null, gx); }
-    if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype); runConv('conv2dBackwardWeight', geo, sx, gc, gw); }
+    if (x.requiresGrad) { gx = Tensor.empty(x.shape, x.dtype, false, 'convTranspose2d', x.device); conv2dForwardInto(geo, gc, sw_, null, gx); }
+    if (weight.requiresGrad) { gw = Tensor.empty(weight.shape, weight.dtype, false, 'convTranspose2d', weight.device); runConv('conv2dBackwardWeight', geo, sx, gc, gw); }
     return [gx, gw];
   }, [x, weight]);
   return addBias(out, bias);

@@ -2,6 +2,7 @@
 // RMS norm over trailing dims, group norm (the row kernel on (N*G, C/G*L) rows plus a per-channel
 // affine), and batch norm with running statistics. Each forward saves mean/rstd; the backward is one
 // call of the backward kernel. Exposed as nn.functional.layerNorm/rmsNorm/groupNorm/batchNorm.
+import { cudaBatchNorm, cudaRmsNormRows } from '../cuda/layers';
 import { castFloat32 } from '../amp/autocast';
 import { cudaLayerNormRows } from '../cuda/nn';
 import { native } from '../backend/native';
@@ -116,7 +117,10 @@ function normOverTrailing(op: string, rms: boolean, x: Tensor, normalizedShape: 
   const w = checkParam(weight, op, 'weight', ns), b = checkParam(bias, op, 'bias', ns);
   const N = numelOf(ns), M = numelOf(x.shape.slice(0, x.ndim - ns.length));
   if (x.device !== 'cpu') {
-    if (rms) throw new Error(`${op}: not implemented for cuda tensors yet (layerNorm is)`);
+    if (rms) {
+      if (b) throw new Error(`${op}: a bias is not implemented for cuda tensors`);
+      return cudaRmsNormRows(x.reshape([M, N]), w, eps).reshape(x.shape);
+    }
     return cudaLayerNormRows(op, x.reshape([M, N]), w, b, eps).reshape(x.shape);
   }
   const dt = computeDtype(x, op);
@@ -206,6 +210,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (!training && !rm) throw new TypeError(`${op}: runningMean and runningVar are required when training is false`);
   if (training && B * L <= 1) throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${fmtShape(input.shape)}`);
   const w = checkParam(o?.weight, op, 'weight', [C]), b = checkParam(o?.bias, op, 'bias', [C]);
+  if (input.device !== 'cpu') return cudaBatchNorm(input, rm, rv, w, b, training, momentum, eps);
   const dt = computeDtype(input, op);
   const x3 = asDtype(input, dt)!.reshape([B, C, L]);
   const { y, mean, varB } = batchNormCore(x3, asDtype(w, dt), asDtype(b, dt), training ? null : [rm!, rv!], eps);

@@ -1,5 +1,7 @@
 // Pooling: maxPool1d/2d (with indices, ceilMode, dilation), avgPool1d/2d (countIncludePad, ceilMode,
 // divisorOverride) and adaptiveAvgPool1d/2d, each with its backward, on the native pool2d kernels.
+import { cudaPool2d } from '../cuda/layers';
+import { isFloat } from '../dtype';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, fmtShape, checkShape } from '../tensor';
@@ -30,13 +32,14 @@ function outSize(n: number, k: number, s: number, p: number, d: number, ceil: bo
 function planes(x: Tensor, op: string): [Tensor, number[]] {
   checkTensor(x, op, 'the input');
   if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${op}: expected a 3-D or 4-D input, got ${fmtShape(x.shape)}`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`${op}: expected float32 or float64 input, got ${x.dtype}`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64' && (x.device === 'cpu' || !isFloat(x.dtype))) throw new TypeError(`${op}: expected float32 or float64 input, got ${x.dtype}`);
   const lead = x.shape.slice(0, x.ndim - 2);
   const [H, W] = x.shape.slice(-2);
   return [x.contiguous().reshape([lead.reduce((a, b) => a * b, 1), H, W]), lead];   // not -1: H or W may be 0
 }
 
 function run(kind: number, geo: number[], big: Tensor, small: Tensor, idx?: Tensor): void {
+  if (big.device !== 'cpu' || small.device !== 'cpu') { cudaPool2d(kind, geo, big, small, idx); return; }
   const w = args().num(kind).nums(geo).view(big).view(small);
   if (idx) w.view(idx);
   native().pool2d(big.storage.buf, small.storage.buf, idx ? idx.storage.buf : undefined);
@@ -53,10 +56,10 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, o: MaxPoolOpts
   const P = outSize(H, kh, sh, ph, dh, !!o?.ceilMode), Q = outSize(W, kw, sw, pw, dw, !!o?.ceilMode);
   if (P < 1 || Q < 1) throw new RangeError(`${op}: output size ${P}x${Q} is too small for input ${fmtShape(x.shape)}`);
   const geo = [n, H, W, P, Q, kh, kw, sh, sw, ph, pw, dh, dw, 0, 0];
-  const y = Tensor.empty([n, P, Q], x.dtype), idx = Tensor.empty([n, P, Q], 'int64');
+  const y = Tensor.empty([n, P, Q], x.dtype, false, op, x.device), idx = Tensor.empty([n, P, Q], 'int64', false, op, x.device);
   run(KIND.maxF, geo, xp, y, idx);
   const values = attach(y.reshape([...lead, P, Q]), 'maxPool2d', [x], (g, [si]) => {
-    const gx = Tensor.empty([n, H, W], g.dtype);
+    const gx = Tensor.empty([n, H, W], g.dtype, false, 'pool2d', g.device);
     run(KIND.maxB, geo, gx, g.contiguous().reshape([n, P, Q]), si);
     return [gx.reshape(x.shape)];
   }, [idx]);
@@ -90,10 +93,10 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, o: AvgPoolOpts = {}): Ten
   const P = outSize(H, kh, sh, ph, 1, !!o?.ceilMode), Q = outSize(W, kw, sw, pw, 1, !!o?.ceilMode);
   if (P < 1 || Q < 1) throw new RangeError(`${op}: output size ${P}x${Q} is too small for input ${fmtShape(x.shape)}`);
   const geo = [n, H, W, P, Q, kh, kw, sh, sw, ph, pw, 1, 1, o?.countIncludePad === false ? 0 : 1, div];
-  const y = Tensor.empty([n, P, Q], x.dtype);
+  const y = Tensor.empty([n, P, Q], x.dtype, false, op, x.device);
   run(KIND.avgF, geo, xp, y);
   return attach(y.reshape([...lead, P, Q]), 'avgPool2d', [x], (g) => {
-    const gx = Tensor.empty([n, H, W], g.dtype);
+    const gx = Tensor.empty([n, H, W], g.dtype, false, 'pool2d', g.device);
     run(KIND.avgB, geo, gx, g.contiguous().reshape([n, P, Q]));
     return [gx.reshape(x.shape)];
   });
@@ -118,10 +121,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   if (H < 1 || W < 1) throw new RangeError(`${op}: input ${fmtShape(x.shape)} has an empty spatial dim`);
   checkShape([P, Q], op);   // P*Q beyond the element limit, even when n is 0
   const geo = [n, H, W, P, Q, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0];
-  const y = Tensor.empty([n, P, Q], x.dtype, false, op);
+  const y = Tensor.empty([n, P, Q], x.dtype, false, op, x.device);
   run(KIND.adaF, geo, xp, y);
   return attach(y.reshape([...lead, P, Q]), op, [x], (g) => {
-    const gx = Tensor.empty([n, H, W], g.dtype);
+    const gx = Tensor.empty([n, H, W], g.dtype, false, 'pool2d', g.device);
     run(KIND.adaB, geo, gx, g.contiguous().reshape([n, P, Q]));
     return [gx.reshape(x.shape)];
   });

@@ -9,7 +9,7 @@ import { attach } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat, defaultFloat, checkDtype } from '../dtype';
 import { checkTensor, fmtValue } from './check';
-import { cudaSum } from '../cuda/ops';
+import { cudaReduce } from '../cuda/layers';
 
 export type Dims = number | number[] | null | undefined;
 export interface ReduceOpts { keepdim?: boolean; dtype?: DType; }
@@ -39,22 +39,10 @@ function permuted(x: Tensor, red: number[]): [number[], number[], number] {
 }
 
 /** Runs a native reduction; returns a contiguous tensor of the reduced shape. */
-/** sum and mean on cuda (the other reductions have no CUDA kernel yet). */
-function cudaReduce(name: string, x: Tensor, red: number[], keepdim: boolean, outDtype: DType): Tensor {
-  if (name !== 'sum' && name !== 'mean') throw new Error(`${name}: not implemented for cuda tensors yet (sum and mean are; or move the tensor with .to('cpu'))`);
-  const sorted = [...red].sort((a, b) => a - b);
-  const s = cudaSum(x, sorted, keepdim, outDtype);
-  if (name === 'sum') return s;
-  const n = count(x, red);
-  const m = s.mul(n === 0 ? NaN : 1 / n);
-  s.dispose();
-  return m;
-}
-
 function runReduce(name: string, x: Tensor, red: number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
   checkTensor(x, name, 'the input');
   checkNonEmpty(name, x, red);
-  if (x.device !== 'cpu') return cudaReduce(name, x, red, keepdim, outDtype);
+  if (x.device !== 'cpu') return cudaReduce(name, x, [...red].sort((p, q) => p - q), keepdim, outDtype, param);
   let xin = x;
   if (xin.dtype === 'float16' || xin.dtype === 'bfloat16') xin = xin.detach().to('float32');
   if (outDtype === 'float16' || outDtype === 'bfloat16') {

@@ -207,7 +207,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
 
   /** A zero tensor shaped like p for optimizer state. */
   protected zerosLike(p: Tensor, value = 0): Tensor {
-    const t = Tensor.empty(p.shape, p.dtype, value === 0);
+    const t = Tensor.empty(p.shape, p.dtype, value === 0, 'optimizer state', p.device);
     if (value !== 0) t.fill_(value);
     t._kept = true;
     return t;

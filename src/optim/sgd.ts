@@ -1,5 +1,6 @@
 // Stochastic gradient descent with momentum, dampening, Nesterov momentum, L2 weight decay and
 // maximize (torch.optim.SGD); each parameter is updated by one fused native pass.
+import { cudaSgdStep } from '../cuda/layers';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -53,6 +54,7 @@ export class SGD extends Optimizer<SGDOptions> {
       }
       buf = state.momentum_buffer as Tensor;
     }
+    if (p.device !== 'cpu') { cudaSgdStep(p, g, mom ? buf : null, first, group); return; }
     args().view(p).view(g).view(buf)
       .num(group.lr).num(group.momentum).num(group.dampening).num(group.weightDecay)
       .num(group.nesterov ? 1 : 0).num(group.maximize ? 1 : 0).num(first ? 1 : 0);

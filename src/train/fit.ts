@@ -12,7 +12,7 @@ import { Averager, LossSpec, MetricSpec, Metric, resolveLoss, resolveMetrics, to
 import { Callback, HistoryCallback, LRSchedulerCallback, AnyScheduler } from './callbacks';
 import { History, Logs } from './history';
 import { ProgressBar, ProgressStream } from './progress';
-import type { Device } from '../storage';
+import { Device, parseDevice } from '../storage';
 import { autocast, AutocastDtype } from '../amp/autocast';
 import { GradScaler } from '../amp/grad_scaler';
 
@@ -82,10 +82,7 @@ function isIterable(x: any): x is BatchSource {
 
 /** The device batches go to: the option when given, else the device of the model's first parameter. */
 function batchDevice(model: Module, d: Device | undefined, op: string): Device {
-  if (d !== undefined) {
-    if (d !== 'cpu' && d !== 'cuda') throw new TypeError(`${op}: device must be 'cpu' or 'cuda', got ${String(d)}`);
-    return d;
-  }
+  if (d !== undefined) return parseDevice(d, op);
   for (const p of model.parameters()) return p.device;
   return 'cpu';
 }

@@ -1,0 +1,172 @@
+// CNN and optimizer ops on cuda tensors, called by the generic entry points (reductions, SGD,
+// batchNorm, rmsNorm, pooling, conv2d and its transposes) when the input lives on the GPU. Each
+// checks devices, brings operands into the layout its library kernel takes and launches it; the
+// autograd rules mirror the CPU ones.
+import { native } from '../backend/native';
+import { args } from '../backend/args';
+import { DType, isFloat } from '../dtype';
+import { Tensor, numelOf } from '../tensor';
+import { attach, noGrad } from '../autograd';
+import { emptyCuda, cudaClone, cudaFill } from './memory';
+import { checkSameDevice, cudaSum, tf32Allowed } from './ops';
+
+const contig = (t: Tensor, dtype: DType = t.dtype) => (t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype));
+const zerosF32 = (shape: number[], op: string) => { const z = emptyCuda(shape, 'float32', op); cudaFill(z, 0); return z; };
+const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4 };
+
+/** x with the reduced dims moved last and made contiguous: (rows, cols) data plus the kept shape. */
+function rowsOf(x: Tensor, dims: readonly number[]): { xr: Tensor; cols: number; kept: number[] } {
+  const keptDims = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+  const p = x.permute([...keptDims, ...dims]);
+  return { xr: contig(p), cols: numelOf(dims.map((d) => x.shape[d])), kept: keptDims.map((d) => x.shape[d]) };
+}
+
+function finishShape(out: Tensor, x: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  if (!keepdim) return out;
+  const r = out.reshape(x.shape.map((s, d) => (dims.includes(d) ? 1 : s)));
+  if (r !== out) out.dispose();
+  return r;
+}
+
+/** A reduction of x over dims (sorted) on cuda: sum, mean, prod, amax/amin, argmax/argmin, var, logsumexp, norm. */
+export function cudaReduce(name: string, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
+  if (name === 'sum' && isFloat(x.dtype) && x.dtype !== 'float64') return cudaSum(x, dims, keepdim, outDtype);
+  if (name === 'var') {
+    // biased or corrected variance: mean of squared deviations, composed of cuda ops
+    const n = numelOf(dims.map((d) => x.shape[d]));
+    return noGrad(() => {
+      const dev = x.sub(cudaReduce('mean', x, dims, true, x.dtype));
+      return cudaReduce('sum', dev.mul(dev), dims, keepdim, outDtype).mul(1 / Math.max(n - param, 0));
+    });
+  }
+  if (name === 'logsumexp') {
+    return noGrad(() => {
+      const m = cudaReduce('amax', x, dims, true, x.dtype);
+      // rows of -inf stay -inf without computing inf - inf
+      const floor = Tensor.empty([], m.dtype, false, 'logsumexp', m.device).fill_(m.dtype === 'float16' ? -65504 : -3.4e38);
+      const safe = m.maximum(floor);
+      const s = cudaReduce('sum', x.sub(safe).exp(), dims, true, x.dtype).log().add(safe);
+      return finishShape(s.reshape(s.shape.filter((_, d) => !dims.includes(d))), x, dims, keepdim);
+    });
+  }
+  if (name === 'norm' && param === 2) return noGrad(() => cudaReduce('sum', x.mul(x), dims, keepdim, outDtype).sqrt());
+  const { xr, cols, kept } = rowsOf(x, dims);
+  try {
+    if (name === 'argmax' || name === 'argmin') {
+      const out = emptyCuda(kept, 'int64', name);
+      args().num(name === 'argmax' ? 1 : 0).num(cols).view(out).view(xr);
+      native().cudaArgReduceRows(out.storage.ptr, xr.storage.ptr);
+      return finishShape(out, x, dims, keepdim);
+    }
+    const code = CODES[name];
+    if (code === undefined) throw new Error(`${name}: not implemented for cuda tensors yet (move the tensor with .to('cpu'))`);
+    const accDt: DType = name === 'amax' || name === 'amin' || name === 'max' || name === 'min' ? x.dtype
+      : isFloat(x.dtype) ? (x.dtype === 'float64' ? 'float64' : 'float32') : 'int64';
+    const acc = emptyCuda(kept, accDt, name);
+    args().num(code).num(cols).view(acc).view(xr);
+    native().cudaReduceRows(acc.storage.ptr, xr.storage.ptr);
+    let out = acc;
+    if (outDtype !== accDt) { out = cudaClone(acc, outDtype); acc.dispose(); }
+    return finishShape(out, x, dims, keepdim);
+  } finally { if (xr !== x) xr.dispose(); }
+}
+
+/** One fused SGD step of a float32 cuda parameter (torch.optim.SGD semantics). */
+export function cudaSgdStep(p: Tensor, g: Tensor, buf: Tensor | null, first: boolean, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }): void {
+  checkSameDevice('SGD', p, g, buf);
+  if (p.dtype !== 'float32') throw new Error(`SGD: cuda parameters must be float32 (master weights), got ${p.dtype}`);
+  const gc = contig(g);
+  const a = args().num(h.lr).num(h.momentum).num(h.dampening).num(h.weightDecay).num(h.nesterov ? 1 : 0).num(h.maximize ? 1 : 0)
+    .num(first ? 1 : 0).num(1).view(p).view(gc);
+  if (buf) a.view(buf);
+  native().cudaSgd(p.storage.ptr, gc.storage.ptr, buf?.storage.ptr ?? 0);
+  if (gc !== g) gc.dispose();
+  p.storage.version++;
+}
+
+/** Batch norm of x (N, C, ...) on cuda; the kernel updates the running statistics itself in training. */
+export function cudaBatchNorm(x: Tensor, rm: Tensor | null, rv: Tensor | null, w: Tensor | null, b: Tensor | null, training: boolean, momentum: number, eps: number): Tensor {
+  const op = 'batchNorm';
+  checkSameDevice(op, x, rm, rv, w, b);
+  for (const t of [rm, rv]) if (t && (t.dtype !== 'float32' || !t.isContiguous())) throw new Error(`${op}: cuda running statistics must be contiguous float32`);
+  const [N, C] = x.shape, S = numelOf(x.shape.slice(2));
+  const xc = contig(x.detach().reshape([N, C, S])), wc = w ? contig(w.detach(), 'float32') : null, bc = b ? contig(b.detach(), 'float32') : null;
+  const y = emptyCuda([N, C, S], x.dtype, op), mean = emptyCuda([C], 'float32', op), rstd = emptyCuda([C], 'float32', op);
+  const a = args().num(training ? 1 : 0).num(eps).num(momentum).view(xc);
+  for (const t of [wc, bc]) if (t) a.view(t);
+  a.view(y).view(mean).view(rstd);
+  for (const t of [rm, rv]) if (t) a.view(t);
+  native().cudaBatchNormFwd(xc.storage.ptr, wc?.storage.ptr ?? 0, bc?.storage.ptr ?? 0, y.storage.ptr, mean.storage.ptr, rstd.storage.ptr,
+    rm?.storage.ptr ?? 0, rv?.storage.ptr ?? 0);
+  if (training) { if (rm) rm.storage.version++; if (rv) rv.storage.version++; }
+  const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+  const out = attach(y, op, inputs, (g, saved) => {
+    if (!training) throw new Error(`${op}: backward through eval-mode batch norm is not implemented for cuda tensors yet`);
+    const [sx, sm, sr] = saved, sw = wc ? saved[3] : null;
+    const gc = contig(g.reshape([N, C, S]), x.dtype);
+    const dx = emptyCuda([N, C, S], x.dtype, op), dw = zerosF32([C], op), db = zerosF32([C], op);
+    const aa = args().view(gc).view(sx);
+    if (sw) aa.view(sw);
+    aa.view(sm).view(sr).view(dx).view(dw).view(db);
+    native().cudaBatchNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sm.storage.ptr, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr, db.storage.ptr);
+    if (gc !== g) gc.dispose();
+    const r: (Tensor | null)[] = [dx.reshape(x.shape)];
+    if (w) r.push(dw.to(w.dtype));
+    if (b) r.push(db.to(b.dtype));
+    return r;
+  }, [xc, mean, rstd, ...(wc ? [wc] : [])]);
+  for (const t of [mean, rstd, wc, bc]) t?.dispose();
+  if (xc !== x) xc.dispose();
+  return out.reshape(x.shape);
+}
+
+/** RMSNorm over the last dim of x2 (M, N) with optional weight (N), on cuda; differentiable. */
+export function cudaRmsNormRows(x2: Tensor, w: Tensor | null, eps: number): Tensor {
+  const op = 'rmsNorm';
+  checkSameDevice(op, x2, w);
+  const [M, N] = x2.shape;
+  const xc = contig(x2.detach()), wc = w ? contig(w.detach().reshape([N]), 'float32') : null;
+  const y = emptyCuda([M, N], x2.dtype, op), rstd = emptyCuda([M], 'float32', op);
+  const a = args().num(eps).view(xc);
+  if (wc) a.view(wc);
+  a.view(y).view(rstd);
+  native().cudaRmsNormFwd(xc.storage.ptr, wc?.storage.ptr ?? 0, y.storage.ptr, rstd.storage.ptr);
+  attach(y, op, w ? [x2, w] : [x2], (g, saved) => {
+    const [sx, sr] = saved, sw = wc ? saved[2] : null;
+    const gc = contig(g, x2.dtype);
+    const dx = emptyCuda([M, N], x2.dtype, op), dw = zerosF32([N], op);
+    const aa = args().view(gc).view(sx);
+    if (sw) aa.view(sw);
+    aa.view(sr).view(dx).view(dw);
+    native().cudaRmsNormBwd(gc.storage.ptr, sx.storage.ptr, sw?.storage.ptr ?? 0, sr.storage.ptr, dx.storage.ptr, dw.storage.ptr);
+    if (gc !== g) gc.dispose();
+    return w ? [dx, dw.reshape(w.shape).to(w.dtype)] : [dx];
+  }, [xc, rstd, ...(wc ? [wc] : [])]);
+  for (const t of [xc, rstd, wc]) if (t && t !== x2) t.dispose();
+  return y;
+}
+
+/** The pool2d kernel of the CPU binding's geometry block on cuda tensors (big (n, H, W), small (n, P, Q)). */
+export function cudaPool2d(kind: number, geo: readonly number[], big: Tensor, small: Tensor, idx?: Tensor): void {
+  checkSameDevice(kind < 2 ? 'maxPool2d' : 'avgPool2d', big, small, idx);
+  const a = args().num(kind).nums(geo).view(big).view(small);
+  if (idx) a.view(idx);
+  native().cudaPool2d(big.storage.ptr, small.storage.ptr, idx?.storage.ptr ?? 0);
+}
+
+/**
+ * Implicit-GEMM convolution on cuda with the CPU binding's geometry [N, C, H, W, K, R, S, P, Q, sh, sw, ph,
+ * pw, dh, dw, groups]: which 0 = forward (x, w -> y, optional float32 bias), 1 = backward data (dy, w -> dx),
+ * 2 = backward filter (x, dy -> dw).
+ */
+export function cudaConv2d(which: 0 | 1 | 2, geo: readonly number[], a: Tensor, b: Tensor, out: Tensor, bias?: Tensor | null): void {
+  checkSameDevice('conv2d', a, b, out, bias);
+  const ac = contig(a), bc = contig(b), biasc = bias ? contig(bias, 'float32') : null;
+  try {
+    const w = args().num(which).num(tf32Allowed() ? 1 : 0).nums(geo).view(ac).view(bc).view(out);
+    if (biasc) w.view(biasc);
+    native().cudaConv2d(ac.storage.ptr, bc.storage.ptr, out.storage.ptr, biasc?.storage.ptr ?? 0);
+  } finally {
+    for (const [c, t] of [[ac, a], [bc, b], [biasc, bias]] as const) if (c && c !== t) c.dispose();
+  }
+}
