@@ -250,19 +250,59 @@ NRC_API nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides s
                                       const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
                                       int B, int H, int Nq, int Nk, int D, float scale, int causal);
 
+/* ==== reductions, SGD, batch/RMS norm, pooling (cuda/reduce_rows.cu, sgd.cu, batchnorm.cu, rmsnorm.cu,
+ * pool2d.cu). Semantics follow the CPU reference kernels (native/kernels/ref/). ==== */
+
+/* ---- row reductions: x (rows, cols) contiguous of dtype dt (F32/F16/BF16/F64, I32/I64) ----
+ * out (rows) of dtype out_dt: F32 or F64 for float inputs (sum/mean/prod/sumsq; float64 accumulates in
+ * double, the others in float), I64 for integer sum/prod/sumsq (wrapping), F32/F64 for integer mean,
+ * the input dtype for max/min. Max/min propagate NaN (as torch). cols == 0: sum 0, mean NaN, prod 1,
+ * sumsq 0, max/min -> NRC_ERR_INVALID_ARG. rows == 0 is a no-op. */
 typedef enum { NRCR_SUM = 0, NRCR_MEAN = 1, NRCR_MAX = 2, NRCR_MIN = 3, NRCR_PROD = 4, NRCR_SUMSQ = 5 } nrc_reduce_op;
 NRC_API nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dtype out_dt, void* out, size_t rows, size_t cols);
+/* index (int64, rows) of the first max/min of each row (NaN counts as the max (and the min), the first
+ * NaN wins, as torch); cols == 0 -> NRC_ERR_INVALID_ARG. */
 NRC_API nrc_status nrc_argreduce_rows(int is_max, nrc_dtype dt, const void* x, int64_t* out, size_t rows, size_t cols);
+
+/* ---- fused SGD (torch.optim.SGD semantics, incl. first-step buffer init): p, buf float32 (n); grad (n) of
+ * grad_dt (F32/F16/BF16) ----
+ * d = grad*grad_scale, negated when maximize; d += wd*p; if momentum: buf = first ? d : momentum*buf +
+ * (1-dampening)*d; d = nesterov ? d + momentum*buf : buf; p += -lr * d. (With maximize this equals
+ * torch: the gradient, not the whole step, is negated.) buf may be NULL when momentum == 0. */
 NRC_API nrc_status nrc_sgd(float* param, const void* grad, nrc_dtype grad_dt, float* buf, size_t n, float lr, float momentum,
                            float dampening, float weight_decay, int nesterov, int maximize, int first_step, float grad_scale);
+
+/* ---- batch norm over x (N, C, S) contiguous of dt (F32/F16/BF16/F64; S = spatial size, 1 for
+ * BatchNorm1d on (N, C)) ----
+ * training: batch mean/var per channel (biased var for normalisation; N*S > 1 required), saves mean and
+ * rstd = 1/sqrt(var+eps) (C, float32), updates running_mean/var (float32, may be NULL together) as
+ * running = (1-momentum)*running + momentum*stat with the unbiased var; eval: uses running stats (both
+ * required; save_mean/save_rstd untouched, may be NULL). weight/bias (C, float32) may be NULL.
+ * y = (x-mean)*rstd*weight + bias. Statistics are deterministic (fixed-order reductions). */
 NRC_API nrc_status nrc_batchnorm_fwd(nrc_dtype dt, const void* x, const float* weight, const float* bias, void* y,
                                      float* save_mean, float* save_rstd, float* running_mean, float* running_var,
                                      size_t N, size_t C, size_t S, float eps, float momentum, int training);
+/* training-mode backward: dx (N, C, S) overwritten (may be NULL); dweight = sum(dy*xhat), dbias = sum(dy)
+ * (C, float32, may be NULL) overwritten. */
 NRC_API nrc_status nrc_batchnorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* save_mean,
                                      const float* save_rstd, void* dx, float* dweight, float* dbias, size_t N, size_t C, size_t S);
+
+/* ---- RMSNorm over the last dim of x (rows, C) of dt (F32/F16/BF16/F64): y = x * rstd * weight,
+ * rstd = 1/sqrt(mean(x^2) + eps) (C == 0: 1/sqrt(eps)); weight float32 (C) or NULL; rstd (rows, float32)
+ * saved (may be NULL). Backward: dx = rstd*(g - xhat*mean(g*xhat)), g = dy*weight, xhat = x*rstd,
+ * overwritten (may be NULL); dweight (C, float32, may be NULL) accumulated (+= sum over rows of dy*xhat). */
 NRC_API nrc_status nrc_rmsnorm_fwd(nrc_dtype dt, const void* x, const float* weight, void* y, float* rstd, size_t rows, size_t C, float eps);
 NRC_API nrc_status nrc_rmsnorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* rstd, void* dx,
                                    float* dweight, size_t rows, size_t C);
+
+/* ---- 2-D pooling on NCHW contiguous x (N, C, H, W) of dt (F32/F16/BF16/F64) -> y (N, C, Ho, Wo) with
+ * kernel kh,kw, stride sh,sw, padding ph,pw (0 <= p <= k/2), dilation dh,dw (max only). Ho/Wo must be
+ * torch's output size with or without ceil_mode ((H + 2p - d(k-1) - 1)/s + 1 rounded down or up; in
+ * ceil mode a window starting in the right padding is dropped).
+ * max: y = window max (padding excluded; NaN propagates, first NaN wins), idx (N, C, Ho, Wo) int64 = flat
+ * h*W+w of the first max; avg: count_include_pad and divisor_override (0 = none) as torch.
+ * Backward writes all of dx: max zeroes dx then adds dy at idx (atomics; idx outside [0, H*W) skipped,
+ * as the reference); avg gathers each input's windows (no atomics). */
 NRC_API nrc_status nrc_maxpool2d_fwd(nrc_dtype dt, const void* x, void* y, int64_t* idx, int N, int C, int H, int W, int Ho, int Wo,
                                      int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw);
 NRC_API nrc_status nrc_maxpool2d_bwd(nrc_dtype dt, const void* dy, const int64_t* idx, void* dx, int N, int C, int H, int W, int Ho, int Wo);
@@ -270,6 +310,7 @@ NRC_API nrc_status nrc_avgpool2d_fwd(nrc_dtype dt, const void* x, void* y, int N
                                      int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
 NRC_API nrc_status nrc_avgpool2d_bwd(nrc_dtype dt, const void* dy, void* dx, int N, int C, int H, int W, int Ho, int Wo, int kh, int kw,
                                      int sh, int sw, int ph, int pw, int count_include_pad, int divisor_override);
+/* ==== end of reductions / SGD / norms / pooling ==== */
 
 /* ---- 2-D convolution (section added with the convolution kernels, cuda/conv*.cu) ----
  * NCHW activations, KCRS weights (K out channels, C/groups in channels, R x S kernel).
