@@ -31,15 +31,7 @@ __global__ void adamw_kernel(float* __restrict__ p, const G* __restrict__ g, flo
     float4 mm = reinterpret_cast<float4*>(m)[i];
     float4 vv = reinterpret_cast<float4*>(v)[i];
     float gg[4];
-    if constexpr (sizeof(G) == 4) {
-      float4 t = __ldg(reinterpret_cast<const float4*>(g) + i);
-      gg[0] = t.x; gg[1] = t.y; gg[2] = t.z; gg[3] = t.w;
-    } else {
-      uint2 t = __ldg(reinterpret_cast<const uint2*>(g) + i);
-      const G* h = reinterpret_cast<const G*>(&t);
-#pragma unroll
-      for (int j = 0; j < 4; j++) gg[j] = to_f(h[j]);
-    }
+    load4_at(g, i, gg);
     adam_one(pp.x, gg[0], mm.x, vv.x, a);
     adam_one(pp.y, gg[1], mm.y, vv.y, a);
     adam_one(pp.z, gg[2], mm.z, vv.z, a);

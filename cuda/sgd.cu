@@ -35,15 +35,7 @@ __global__ void sgd_kernel(float* __restrict__ p, const G* __restrict__ g, float
     float4 pp = reinterpret_cast<float4*>(p)[i];
     float4 bb = a.mom && !a.first ? reinterpret_cast<float4*>(buf)[i] : make_float4(0.f, 0.f, 0.f, 0.f);
     float gg[4];
-    if constexpr (sizeof(G) == 4) {
-      float4 t = __ldg(reinterpret_cast<const float4*>(g) + i);
-      gg[0] = t.x; gg[1] = t.y; gg[2] = t.z; gg[3] = t.w;
-    } else {
-      uint2 t = __ldg(reinterpret_cast<const uint2*>(g) + i);
-      const G* h = reinterpret_cast<const G*>(&t);
-#pragma unroll
-      for (int j = 0; j < 4; j++) gg[j] = to_f(h[j]);
-    }
+    load4_at(g, i, gg);
     sgd_one(pp.x, gg[0], &bb.x, a);
     sgd_one(pp.y, gg[1], &bb.y, a);
     sgd_one(pp.z, gg[2], &bb.z, a);

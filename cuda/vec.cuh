@@ -7,6 +7,20 @@ namespace nrc {
 
 constexpr int kVec = 8;  // elements per thread per step in memory-bound kernels
 
+// 4 elements starting at element 4*i of p (float32: one float4; 16-bit types: one 8-byte load), as float.
+template <typename T>
+__device__ __forceinline__ void load4_at(const T* __restrict__ p, size_t i, float (&f)[4]) {
+  if constexpr (sizeof(T) == 4) {
+    float4 t = __ldg(reinterpret_cast<const float4*>(p) + i);
+    f[0] = t.x; f[1] = t.y; f[2] = t.z; f[3] = t.w;
+  } else {
+    uint2 t = __ldg(reinterpret_cast<const uint2*>(p) + i);
+    const T* h = reinterpret_cast<const T*>(&t);
+#pragma unroll
+    for (int j = 0; j < 4; j++) f[j] = to_f<T>(h[j]);
+  }
+}
+
 template <typename T>
 __device__ __forceinline__ void load8(const T* __restrict__ p, float (&f)[kVec]) {
   if constexpr (sizeof(T) == 4) {
