@@ -7,18 +7,16 @@ import { args } from '../backend/args';
 import { DType, isFloat } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
-import { emptyCuda, cudaClone, cudaFill, ownedContiguous } from './memory';
-import { checkSameDevice, cudaSum, cudaUnary, cudaBinary, tf32Allowed } from './ops';
+import { emptyCuda, cudaClone, cudaFill, ownedContiguous, contiguousAs, zerosF32 } from './memory';
+import { checkSameDevice, cudaUnary, cudaBinary, tf32Allowed } from './ops';
 
-const contig = (t: Tensor, dtype: DType = t.dtype) => (t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype));
-const zerosF32 = (shape: number[], op: string) => { const z = emptyCuda(shape, 'float32', op); cudaFill(z, 0); return z; };
 const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4, sumsq: 5 };
 
 /** x with the reduced dims moved last and made contiguous: (rows, cols) data plus the kept shape. */
 function rowsOf(x: Tensor, dims: readonly number[]): { xr: Tensor; cols: number; kept: number[] } {
   const keptDims = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
   const p = x.permute([...keptDims, ...dims]);
-  const xr = contig(p);
+  const xr = contiguousAs(p);
   if (xr !== p && p !== x) p.dispose();
   return { xr, cols: numelOf(dims.map((d) => x.shape[d])), kept: keptDims.map((d) => x.shape[d]) };
 }
@@ -30,9 +28,27 @@ function finishShape(out: Tensor, x: Tensor, dims: readonly number[], keepdim: b
   return r;
 }
 
+const HALF_OR_FLOAT = new Set<DType>(['float32', 'float16', 'bfloat16']);
+
+/** Sum of a float32/float16/bfloat16 cuda tensor over dims: the measured row-sum kernel, float32 accumulation. */
+function floatSum(x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType): Tensor {
+  const { xr, cols, kept } = rowsOf(x, dims);
+  const acc = emptyCuda(kept, 'float32', 'sum');
+  try {
+    if (cols === 0) cudaFill(acc, 0);
+    else if (acc.numel() > 0) {
+      args().num(cols).view(acc).view(xr);
+      native().cudaSumRows(acc.storage.ptr, xr.storage.ptr);
+    }
+  } finally { if (xr !== x) xr.dispose(); }
+  let out = acc;
+  if (outDtype !== 'float32') { out = cudaClone(acc, outDtype); acc.dispose(); }
+  return finishShape(out, x, dims, keepdim);
+}
+
 /** A reduction of x over dims (sorted) on cuda: sum, mean, prod, amax/amin, argmax/argmin, var, logsumexp, norm. */
 export function cudaReduce(name: string, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType, param = 0): Tensor {
-  if (name === 'sum' && isFloat(x.dtype) && x.dtype !== 'float64') return cudaSum(x, dims, keepdim, outDtype);
+  if (name === 'sum' && HALF_OR_FLOAT.has(x.dtype)) return floatSum(x, dims, keepdim, outDtype);
   if ((name === 'any' || name === 'all') && dims.some((d) => x.shape[d] === 0)) {
     // empty groups: any = false, all = true
     const shape = x.shape.map((s, d) => (dims.includes(d) ? 1 : s)).filter((_, d) => keepdim || !dims.includes(d));
@@ -130,7 +146,7 @@ export function cudaSumPow(t: Tensor, p: number): number {
 export function cudaSgdStep(p: Tensor, g: Tensor, buf: Tensor | null, first: boolean, h: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }): void {
   checkSameDevice('SGD', p, g, buf);
   if (p.dtype !== 'float32') throw new Error(`SGD: cuda parameters must be float32 (master weights), got ${p.dtype}`);
-  const gc = contig(g);
+  const gc = contiguousAs(g);
   const a = args().num(h.lr).num(h.momentum).num(h.dampening).num(h.weightDecay).num(h.nesterov ? 1 : 0).num(h.maximize ? 1 : 0)
     .num(first ? 1 : 0).num(1).view(p).view(gc);
   if (buf) a.view(buf);
@@ -158,7 +174,7 @@ export function cudaBatchNorm(x: Tensor, rm: Tensor | null, rv: Tensor | null, w
   const out = attach(y, op, inputs, (g, saved) => {
     if (!training) throw new Error(`${op}: backward through eval-mode batch norm is not implemented for cuda tensors yet`);
     const [sx, sm, sr] = saved, sw = wc ? saved[3] : null;
-    const gc = contig(g.reshape([N, C, S]), x.dtype);
+    const gc = contiguousAs(g.reshape([N, C, S]), x.dtype);
     const dx = emptyCuda([N, C, S], x.dtype, op), dw = zerosF32([C], op), db = zerosF32([C], op);
     const aa = args().view(gc).view(sx);
     if (sw) aa.view(sw);
@@ -188,7 +204,7 @@ export function cudaRmsNormRows(x2: Tensor, w: Tensor | null, eps: number): Tens
   native().cudaRmsNormFwd(xc.storage.ptr, wc?.storage.ptr ?? 0, y.storage.ptr, rstd.storage.ptr);
   attach(y, op, w ? [x2, w] : [x2], (g, saved) => {
     const [sx, sr] = saved, sw = wc ? saved[2] : null;
-    const gc = contig(g, x2.dtype);
+    const gc = contiguousAs(g, x2.dtype);
     const dx = emptyCuda([M, N], x2.dtype, op), dw = zerosF32([N], op);
     const aa = args().view(gc).view(sx);
     if (sw) aa.view(sw);
@@ -217,7 +233,7 @@ export function cudaPool2d(kind: number, geo: readonly number[], big: Tensor, sm
  */
 export function cudaConv2d(which: 0 | 1 | 2, geo: readonly number[], a: Tensor, b: Tensor, out: Tensor, bias?: Tensor | null): void {
   checkSameDevice('conv2d', a, b, out, bias);
-  const ac = contig(a), bc = contig(b), biasc = bias ? contig(bias, 'float32') : null;
+  const ac = contiguousAs(a), bc = contiguousAs(b), biasc = bias ? contiguousAs(bias, 'float32') : null;
   try {
     const w = args().num(which).num(tf32Allowed() ? 1 : 0).nums(geo).view(ac).view(bc).view(out);
     if (biasc) w.view(biasc);

@@ -76,6 +76,18 @@ export function cudaClone(t: Tensor, dtype: DType): Tensor {
   return out;
 }
 
+/** t itself when contiguous and of dtype, else a contiguous cuda copy in dtype (the caller disposes a copy). */
+export function contiguousAs(t: Tensor, dtype: DType = t.dtype): Tensor {
+  return t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype);
+}
+
+/** A zero-filled float32 cuda tensor (gradient accumulators of the layer kernels). */
+export function zerosF32(shape: readonly number[], op: string): Tensor {
+  const z = emptyCuda(shape, 'float32', op);
+  cudaFill(z, 0);
+  return z;
+}
+
 /**
  * A contiguous cuda tensor of `dtype` (and `shape`) with t's values, without autograd, that the caller
  * owns and disposes: a new handle on t's memory when no copy is needed, else a copy. Intermediate views

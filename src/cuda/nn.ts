@@ -9,7 +9,7 @@ import { DType } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { nextCounters } from '../random';
-import { emptyCuda, cudaClone, cudaFill, toCuda, ownedContiguous } from './memory';
+import { emptyCuda, cudaClone, toCuda, ownedContiguous, contiguousAs, zerosF32 } from './memory';
 import { checkSameDevice } from './ops';
 
 const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
@@ -17,8 +17,6 @@ const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
 function floatOnly(op: string, t: Tensor): void {
   if (!FLOATS.has(t.dtype)) throw new Error(`${op}: not implemented for cuda tensors of dtype ${t.dtype} (float32, float16, bfloat16 run on cuda)`);
 }
-const contig = (t: Tensor, dtype: DType = t.dtype) => (t.dtype === dtype && t.isContiguous() ? t : cudaClone(t, dtype));
-const zerosF32 = (shape: number[], op: string) => { const z = emptyCuda(shape, 'float32', op); cudaFill(z, 0); return z; };
 const release = (keep: readonly Tensor[], ...ts: (Tensor | null)[]) => { for (const t of ts) if (t && !keep.includes(t)) t.dispose(); };
 
 /** LayerNorm over the last dim of x2 (M, N) with optional weight/bias (N), on cuda; differentiable. */
@@ -36,7 +34,7 @@ export function cudaLayerNormRows(op: string, x2: Tensor, w: Tensor | null, b: T
   const inputs = [x2, ...(w ? [w] : []), ...(b ? [b] : [])];
   attach(y, op, inputs, (g, saved) => {
     const [sx, sm, sr] = saved, sw = wc ? saved[3] : null;
-    const gc = contig(g, x2.dtype);
+    const gc = contiguousAs(g, x2.dtype);
     const dx = emptyCuda([M, N], x2.dtype, op), dw = zerosF32([N], op), db = zerosF32([N], op);
     const aa = args().view(gc).view(sx);
     if (sw) aa.view(sw);
@@ -94,7 +92,7 @@ export function cudaEmbedding(input: Tensor, weight: Tensor, pad: number | null)
   const y = out.reshape([...input.shape, C]);
   if (y !== out) out.dispose();
   attach(y, op, [weight], (g, [sids]) => {
-    const gc = contig(g.reshape([-1, C]));
+    const gc = contiguousAs(g.reshape([-1, C]));
     const dt = zerosF32([V, C], op);
     args().view(gc).view(sids).view(dt);
     native().cudaEmbeddingBwd(gc.storage.ptr, sids.storage.ptr, dt.storage.ptr);
@@ -111,7 +109,7 @@ export function cudaAdamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: n
   const op = 'AdamW';
   checkSameDevice(op, p, g, m, v);
   if (p.dtype !== 'float32') throw new Error(`${op}: cuda parameters must be float32 (master weights; use autocast for low-precision compute), got ${p.dtype}`);
-  const gc = contig(g);
+  const gc = contiguousAs(g);
   args().num(lr).num(betas[0]).num(betas[1]).num(eps).num(wd).num(step).num(maximize ? -1 : 1).view(p).view(gc).view(m).view(v);
   native().cudaAdamW(p.storage.ptr, gc.storage.ptr, m.storage.ptr, v.storage.ptr);
   if (gc !== g) gc.dispose();

@@ -189,40 +189,6 @@ export function cudaSoftmax(x: Tensor, dim: number): Tensor {
   return back;
 }
 
-/** Sum over `dims` (sorted, unique, non-negative) on cuda: reduced dims moved last, one row-sum kernel. */
-export function cudaSum(x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
-  if (!HALF_OR_FLOAT.has(x.dtype)) throw new Error(`sum: not implemented for cuda tensors of dtype ${x.dtype} (float32, float16, bfloat16 run on cuda)`);
-  const kept = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
-  const perm = [...kept, ...dims];
-  const p = x.permute(perm);
-  const xin = p.isContiguous() ? p : cudaClone(p, x.dtype);
-  const cols = numelOf(dims.map((d) => x.shape[d]));
-  const outShape = kept.map((d) => x.shape[d]);
-  const acc = emptyCuda(outShape, 'float32', 'sum');
-  try {
-    if (cols === 0) fillZero(acc);
-    else if (acc.numel() > 0) {
-      args().num(cols).view(acc).view(xin);
-      native().cudaSumRows(acc.storage.ptr, xin.storage.ptr);
-    }
-  } finally {
-    if (xin !== p) xin.dispose();
-    if (p !== x) p.dispose();
-  }
-  let out = acc;
-  if (dtype !== 'float32') { out = cudaClone(acc, dtype); acc.dispose(); }
-  if (!keepdim) return out;
-  const shape = x.shape.map((s, d) => (dims.includes(d) ? 1 : s));
-  const r = out.reshape(shape);
-  if (r !== out) out.dispose();
-  return r;
-}
-
-function fillZero(t: Tensor): void {
-  const z = operand(0, t.dtype, 'sum');
-  try { cudaCopyInto(t, z, t.shape.map(() => 0)); } finally { z.dispose(); }
-}
-
 function shapeEq(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
