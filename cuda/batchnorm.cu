@@ -234,7 +234,7 @@ nrc_status run(bool bwd, const void* x, const void* dy, const float* w, const fl
 }
 
 std::string shape_str(const char* name, nrc_dtype dt, size_t N, size_t C, size_t S) {
-  return std::string(name) + "(" + any_dtype_name(dt) + ", N=" + std::to_string(N) + ", C=" + std::to_string(C) +
+  return std::string(name) + "(" + dtype_name(dt) + ", N=" + std::to_string(N) + ", C=" + std::to_string(C) +
          ", S=" + std::to_string(S) + ")";
 }
 

@@ -1,6 +1,6 @@
 // Dtype helpers beyond common.cuh's float/half/bfloat16 trio, for kernels that also take float64
-// and integer tensors (row reductions, batch/RMS norm, pooling): element sizes of every nrc_dtype,
-// the accumulation type of each input type (float for half types, double for float64, int64 for
+// and integer tensors (row reductions, batch/RMS norm, pooling): float/integer dtype tests, the
+// accumulation type of each input type (float for half types, double for float64, int64 for
 // integers), conversions to and from it, NaN tests and dispatch macros. Internal only.
 #pragma once
 #include <type_traits>
@@ -8,25 +8,8 @@
 
 namespace nrc {
 
-inline size_t elem_size(nrc_dtype dt) {
-  switch (dt) {
-    case NRC_F32: case NRC_I32: return 4;
-    case NRC_F16: case NRC_BF16: return 2;
-    case NRC_F64: case NRC_I64: return 8;
-    case NRC_U8: case NRC_BOOL: return 1;
-  }
-  return 0;
-}
 inline bool is_float_dt(nrc_dtype dt) { return dt == NRC_F32 || dt == NRC_F16 || dt == NRC_BF16 || dt == NRC_F64; }
 inline bool is_int_dt(nrc_dtype dt) { return dt == NRC_I32 || dt == NRC_I64; }
-inline const char* any_dtype_name(nrc_dtype dt) {
-  switch (dt) {
-    case NRC_F32: return "float32"; case NRC_F16: return "float16"; case NRC_BF16: return "bfloat16";
-    case NRC_F64: return "float64"; case NRC_I32: return "int32"; case NRC_I64: return "int64";
-    case NRC_U8: return "uint8"; case NRC_BOOL: return "bool";
-  }
-  return "?";
-}
 
 // Accumulation type: float for float32/16/bf16, double for float64, int64 for integers.
 template <typename T> struct AccOf { using type = float; };

@@ -158,7 +158,7 @@ nrc_status check_geo(const char* name, nrc_dtype dt, int N, int C, int H, int W,
                      int ph, int pw, int dh, int dw, bool cip, int divisor, Geo* g) {
   char buf[400];
   snprintf(buf, sizeof buf, "%s(%s, x (%d, %d, %d, %d) -> (%d, %d), kernel (%d, %d), stride (%d, %d), padding (%d, %d), dilation (%d, %d))",
-           name, any_dtype_name(dt), N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw);
+           name, dtype_name(dt), N, C, H, W, Ho, Wo, kh, kw, sh, sw, ph, pw, dh, dw);
   std::string fn = buf;
   if (!is_float_dt(dt)) return set_error(NRC_ERR_UNSUPPORTED, fn + ": dtype must be float32, float16, bfloat16 or float64");
   NRC_ARG(N >= 0 && C >= 0 && H >= 0 && W >= 0 && Ho >= 0 && Wo >= 0, fn + ": negative size");
@@ -200,7 +200,7 @@ nrc_status nrc_maxpool2d_fwd(nrc_dtype dt, const void* x, void* y, int64_t* idx,
 nrc_status nrc_maxpool2d_bwd(nrc_dtype dt, const void* dy, const int64_t* idx, void* dx, int N, int C, int H, int W, int Ho, int Wo) {
   NRC_INIT();
   char buf[200];
-  snprintf(buf, sizeof buf, "nrc_maxpool2d_bwd(%s, dx (%d, %d, %d, %d), dy (%d, %d))", any_dtype_name(dt), N, C, H, W, Ho, Wo);
+  snprintf(buf, sizeof buf, "nrc_maxpool2d_bwd(%s, dx (%d, %d, %d, %d), dy (%d, %d))", dtype_name(dt), N, C, H, W, Ho, Wo);
   if (!is_float_dt(dt)) return set_error(NRC_ERR_UNSUPPORTED, std::string(buf) + ": dtype must be float32, float16, bfloat16 or float64");
   NRC_ARG(N >= 0 && C >= 0 && H >= 0 && W >= 0 && Ho >= 0 && Wo >= 0, std::string(buf) + ": negative size");
   Geo g{(long long)N * C, H, W, Ho, Wo, 1, 1, 1, 1, 0, 0, 1, 1, false, 0};

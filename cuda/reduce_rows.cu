@@ -215,8 +215,8 @@ extern "C" {
 // x (rows, cols) of dt -> out (rows) of out_dt.
 nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dtype out_dt, void* out, size_t rows, size_t cols) {
   NRC_INIT();
-  const std::string fn = std::string("nrc_reduce_rows(") + op_name(op) + ", " + any_dtype_name(dt) + " -> " +
-                         any_dtype_name(out_dt) + ", " + std::to_string(rows) + "x" + std::to_string(cols) + ")";
+  const std::string fn = std::string("nrc_reduce_rows(") + op_name(op) + ", " + dtype_name(dt) + " -> " +
+                         dtype_name(out_dt) + ", " + std::to_string(rows) + "x" + std::to_string(cols) + ")";
   NRC_ARG((int)op >= NRCR_SUM && (int)op <= NRCR_SUMSQ, "nrc_reduce_rows: unknown op " + std::to_string((int)op));
   const bool flt = is_float_dt(dt), in = is_int_dt(dt), ext = op == NRCR_MAX || op == NRCR_MIN;
   if (!flt && !in) return set_error(NRC_ERR_UNSUPPORTED, fn + ": unsupported input dtype");
@@ -245,7 +245,7 @@ nrc_status nrc_reduce_rows(nrc_reduce_op op, nrc_dtype dt, const void* x, nrc_dt
 // x (rows, cols) of dt -> out (rows) int64 index of the first max/min.
 nrc_status nrc_argreduce_rows(int is_max, nrc_dtype dt, const void* x, int64_t* out, size_t rows, size_t cols) {
   NRC_INIT();
-  const std::string fn = std::string("nrc_argreduce_rows(") + (is_max ? "argmax" : "argmin") + ", " + any_dtype_name(dt) +
+  const std::string fn = std::string("nrc_argreduce_rows(") + (is_max ? "argmax" : "argmin") + ", " + dtype_name(dt) +
                          ", " + std::to_string(rows) + "x" + std::to_string(cols) + ")";
   if (!is_float_dt(dt) && !is_int_dt(dt)) return set_error(NRC_ERR_UNSUPPORTED, fn + ": unsupported input dtype");
   NRC_ARG(cols > 0, fn + ": argmax/argmin of an empty row");

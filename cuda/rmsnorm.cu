@@ -81,7 +81,7 @@ extern "C" {
 
 nrc_status nrc_rmsnorm_fwd(nrc_dtype dt, const void* x, const float* weight, void* y, float* rstd, size_t rows, size_t C, float eps) {
   NRC_INIT();
-  const std::string fn = std::string("nrc_rmsnorm_fwd(") + any_dtype_name(dt) + ", " + std::to_string(rows) + "x" + std::to_string(C) + ")";
+  const std::string fn = std::string("nrc_rmsnorm_fwd(") + dtype_name(dt) + ", " + std::to_string(rows) + "x" + std::to_string(C) + ")";
   if (!is_float_dt(dt)) return set_error(NRC_ERR_UNSUPPORTED, fn + ": dtype must be float32, float16, bfloat16 or float64");
   NRC_ARG(eps >= 0.f, fn + ": eps must be >= 0");
   if (!rows) return NRC_OK;
@@ -98,7 +98,7 @@ nrc_status nrc_rmsnorm_fwd(nrc_dtype dt, const void* x, const float* weight, voi
 nrc_status nrc_rmsnorm_bwd(nrc_dtype dt, const void* dy, const void* x, const float* weight, const float* rstd, void* dx,
                            float* dweight, size_t rows, size_t C) {
   NRC_INIT();
-  const std::string fn = std::string("nrc_rmsnorm_bwd(") + any_dtype_name(dt) + ", " + std::to_string(rows) + "x" + std::to_string(C) + ")";
+  const std::string fn = std::string("nrc_rmsnorm_bwd(") + dtype_name(dt) + ", " + std::to_string(rows) + "x" + std::to_string(C) + ")";
   if (!is_float_dt(dt)) return set_error(NRC_ERR_UNSUPPORTED, fn + ": dtype must be float32, float16, bfloat16 or float64");
   if (!rows || !C || (!dx && !dweight)) return NRC_OK;
   NRC_ARG(dy && x && rstd, fn + ": null dy, x or rstd");

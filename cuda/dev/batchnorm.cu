@@ -12,9 +12,9 @@ using namespace dev;
 static void validate(nrc_dtype dt, size_t N, size_t C, size_t S, bool affine, bool running, uint64_t seed, double offset = 0) {
   const double tol = dt == NRC_F64 ? 1e-10 : dt == NRC_F32 ? 2e-5 : dt == NRC_BF16 ? 1e-2 : 3e-3;
   const size_t n = N * C * S;
-  auto x = randn_d(n, seed, 2.0), dy = randn_d(n, seed + 1);
+  auto x = randn<double>(n, seed, 2.0), dy = randn<double>(n, seed + 1);
   for (size_t i = 0; i < n; i++) x[i] += offset + 0.5 * (double)((i / S) % C);  // per-channel means differ
-  auto w = randn_d(C, seed + 2), b = randn_d(C, seed + 3), rm0 = randn_d(C, seed + 4), rv0 = uniform_d(C, seed + 5, 0.5, 2.0);
+  auto w = randn<double>(C, seed + 2), b = randn<double>(C, seed + 3), rm0 = randn<double>(C, seed + 4), rv0 = uniform<double>(C, seed + 5, 0.5, 2.0);
   round_all(x, dt); round_all(dy, dt);
   for (auto* v : {&w, &b, &rm0, &rv0}) round_all(*v, NRC_F32);
   const float eps = 1e-5f, momentum = 0.1f;
@@ -56,7 +56,7 @@ static void validate(nrc_dtype dt, size_t N, size_t C, size_t S, bool affine, bo
   const float* wp = affine ? W.as<float>() : nullptr;
   const float* bp = affine ? B.as<float>() : nullptr;
   char what[220];
-  snprintf(what, sizeof what, "%s N=%zu C=%zu S=%zu affine=%d running=%d off=%g", dtname2(dt), N, C, S, affine, running, offset);
+  snprintf(what, sizeof what, "%s N=%zu C=%zu S=%zu affine=%d running=%d off=%g", nrc::dtype_name(dt), N, C, S, affine, running, offset);
   std::string sfx = what;
   CHECK_NRC(nrc_batchnorm_fwd(dt, X.p, wp, bp, Y.p, SM.as<float>(), SR.as<float>(), running ? RM.as<float>() : nullptr,
                               running ? RV.as<float>() : nullptr, N, C, S, eps, momentum, 1));

@@ -85,12 +85,6 @@ static void validate(const Geo& G, nrc_dtype dt, int mode, uint64_t seed, bool t
   nrc::g_conv_no_depthwise = 0;
 }
 
-static void expect_status(const char* what, nrc_status got, nrc_status want) {
-  bool ok = got == want;
-  printf("%s %-60s status %d (want %d): %s\n", ok ? "PASS" : "FAIL", what, got, want, got ? nrc_last_error() : "");
-  if (!ok) g_failures++;
-}
-
 static void bad_args() {
   Buf X(64, NRC_F32), Wt(64, NRC_F32), Y(64, NRC_F32);
   nrc_conv2d_geom g{1, 2, 4, 4, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1};  // P, Q = 2, 2 with stride 1: wrong

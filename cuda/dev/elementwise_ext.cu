@@ -83,12 +83,6 @@ struct Dev {  // raw device bytes
   void poison() { CHECK_NRC(nrc_sync()); cudaMemset(p, 0xFF, n); cudaDeviceSynchronize(); }
 };
 
-void expect_status(const char* what, nrc_status got, nrc_status want) {
-  bool ok = got == want;
-  printf("%s %-58s -> %d (%s)\n", ok ? "PASS" : "FAIL", what, (int)got, got == NRC_OK ? "ok" : nrc_last_error());
-  if (!ok) g_failures++;
-}
-
 void test_unary(nrc_dtype dt, const Case& k, uint64_t seed) {
   auto xb = rand_bytes(dt, extent(k.x), seed);
   Dev X(xb.size());

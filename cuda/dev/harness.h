@@ -47,6 +47,13 @@ inline void init(int argc, char** argv) {
          info.multiprocessors, info.total_memory / 1073741824.0, nrc_build_archs(), g_quick ? ", quick mode" : "");
 }
 
+// A call that must return status `want` (and, when needle is given, a message containing it).
+inline void expect_status(const char* what, nrc_status got, nrc_status want, const char* needle = nullptr) {
+  bool ok = got == want && (!needle || strstr(nrc_last_error(), needle));
+  printf("%s %-70s status %d (want %d): %s\n", ok ? "PASS" : "FAIL", what, got, want, got ? nrc_last_error() : "");
+  if (!ok) g_failures++;
+}
+
 inline int finish(const char* name) {
   CHECK_NRC(nrc_sync());
   printf("# %s: %s (%d failed checks)\n", name, g_failures ? "FAIL" : "ok", g_failures);
@@ -54,17 +61,20 @@ inline int finish(const char* name) {
 }
 
 // ---- host data ----
-inline std::vector<float> randn(size_t n, uint64_t seed, float scale = 1.f) {
+// n normal (or uniform) values from seed, as float (default) or double.
+template <typename F = float>
+inline std::vector<F> randn(size_t n, uint64_t seed, F scale = F(1)) {
   std::mt19937_64 rng(seed);
-  std::normal_distribution<float> d(0.f, scale);
-  std::vector<float> v(n);
+  std::normal_distribution<F> d(F(0), scale);
+  std::vector<F> v(n);
   for (auto& x : v) x = d(rng);
   return v;
 }
-inline std::vector<float> uniform(size_t n, uint64_t seed, float lo, float hi) {
+template <typename F = float>
+inline std::vector<F> uniform(size_t n, uint64_t seed, F lo, F hi) {
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
+  std::uniform_real_distribution<F> d(lo, hi);
+  std::vector<F> v(n);
   for (auto& x : v) x = d(rng);
   return v;
 }

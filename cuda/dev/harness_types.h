@@ -29,13 +29,13 @@ struct TBuf {
   ~TBuf() { if (p) nrc_free(p); }
   TBuf(const TBuf&) = delete;
   TBuf& operator=(const TBuf&) = delete;
-  size_t bytes() const { return n * nrc::elem_size(dt); }
+  size_t bytes() const { return n * nrc::dtype_size(dt); }
   template <typename T = void> T* as() const { return (T*)p; }
   void poison() { CHECK_NRC(nrc_sync()); cudaMemset(p, 0xFF, bytes()); cudaDeviceSynchronize(); }
   void upload(const std::vector<double>& h) {
     std::vector<char> raw(bytes());
     for (size_t i = 0; i < n; i++) {
-      char* d = raw.data() + i * nrc::elem_size(dt);
+      char* d = raw.data() + i * nrc::dtype_size(dt);
       switch (dt) {
         case NRC_F32: { float v = (float)h[i]; memcpy(d, &v, 4); break; }
         case NRC_F16: { __half v = __float2half_rn((float)h[i]); memcpy(d, &v, 2); break; }
@@ -55,7 +55,7 @@ struct TBuf {
     if (n) CHECK_NRC(nrc_memcpy_d2h(raw.data(), p, bytes()));
     std::vector<double> h(n);
     for (size_t i = 0; i < n; i++) {
-      const char* d = raw.data() + i * nrc::elem_size(dt);
+      const char* d = raw.data() + i * nrc::dtype_size(dt);
       switch (dt) {
         case NRC_F32: { float v; memcpy(&v, d, 4); h[i] = v; break; }
         case NRC_F16: { __half v; memcpy(&v, d, 2); h[i] = __half2float(v); break; }
@@ -111,27 +111,6 @@ inline bool check_i64(const std::string& what, const std::vector<int64_t>& out, 
   if (bad) g_failures++;
   return !bad;
 }
-// A call that must fail with status `want` and a message containing `needle`.
-inline void expect_status(const char* what, nrc_status got, nrc_status want, const char* needle) {
-  bool ok = got == want && (!needle || strstr(nrc_last_error(), needle));
-  printf("%s %-70s status %d (want %d): %s\n", ok ? "PASS" : "FAIL", what, got, want, got ? nrc_last_error() : "");
-  if (!ok) g_failures++;
-}
-inline std::vector<double> randn_d(size_t n, uint64_t seed, double scale = 1.0) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> d(0.0, scale);
-  std::vector<double> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-inline std::vector<double> uniform_d(size_t n, uint64_t seed, double lo, double hi) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> d(lo, hi);
-  std::vector<double> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-inline const char* dtname2(nrc_dtype dt) { return nrc::any_dtype_name(dt); }
 inline double gbps(double bytes, double ms) { return bytes / (ms * 1e-3) / 1e9; }
 
 }  // namespace dev

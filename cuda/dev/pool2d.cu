@@ -20,13 +20,13 @@ static int out_size(int n, int k, int s, int p, int d, bool ceil) {
 static void validate(nrc_dtype dt, const G& g, uint64_t seed) {
   const int Ho = out_size(g.H, g.kh, g.sh, g.ph, g.dh, g.ceil), Wo = out_size(g.W, g.kw, g.sw, g.pw, g.dw, g.ceil);
   const size_t planes = (size_t)g.N * g.C, nx = planes * g.H * g.W, ny = planes * Ho * Wo;
-  auto x = randn_d(nx, seed);
+  auto x = randn<double>(nx, seed);
   std::mt19937_64 rng(seed + 3);
   for (size_t i = 0; i < nx; i++) {
     if (i % 3 == 0) x[i] = (double)((int)(rng() % 3));  // ties
     if (rng() % 97 == 0) x[i] = NAN;
   }
-  auto dy = randn_d(ny, seed + 1);
+  auto dy = randn<double>(ny, seed + 1);
   round_all(x, dt); round_all(dy, dt);
   // max forward / backward (reference order)
   std::vector<double> ym(ny), dxm(nx, 0.0), ya(ny), dxa(nx, 0.0);
@@ -66,7 +66,7 @@ static void validate(nrc_dtype dt, const G& g, uint64_t seed) {
   X.upload(x); DY.upload(dy);
   Y.poison(); I.poison(); DX.poison();
   char what[260];
-  snprintf(what, sizeof what, "%s x(%d,%d,%d,%d) k(%d,%d) s(%d,%d) p(%d,%d) d(%d,%d) ceil=%d cip=%d div=%d -> (%d,%d)", dtname2(dt),
+  snprintf(what, sizeof what, "%s x(%d,%d,%d,%d) k(%d,%d) s(%d,%d) p(%d,%d) d(%d,%d) ceil=%d cip=%d div=%d -> (%d,%d)", nrc::dtype_name(dt),
            g.N, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ceil, g.cip, g.div, Ho, Wo);
   std::string s = what;
   const double tol = dt == NRC_F64 ? 1e-12 : dt == NRC_F32 ? 1e-6 : dt == NRC_BF16 ? 1e-2 : 2e-3;

@@ -12,7 +12,7 @@ static const char* opn[] = {"sum", "mean", "max", "min", "prod", "sumsq"};
 
 // Row modes: 0 normal, 1 NaNs, 2 small integers (ties), 3 with +-inf. Values rounded to dt.
 static std::vector<double> make_input(nrc_dtype dt, size_t rows, size_t cols, uint64_t seed, bool for_prod) {
-  std::vector<double> x = for_prod ? uniform_d(rows * cols, seed, 0.995, 1.005) : randn_d(rows * cols, seed, 3.0);
+  std::vector<double> x = for_prod ? uniform<double>(rows * cols, seed, 0.995, 1.005) : randn<double>(rows * cols, seed, 3.0);
   std::mt19937_64 rng(seed + 7);
   bool flt = nrc::is_float_dt(dt);
   for (size_t r = 0; r < rows && cols; r++) {
@@ -68,7 +68,7 @@ static void validate(nrc_dtype dt, size_t rows, size_t cols, uint64_t seed) {
     X.upload(x);
     O.poison();
     CHECK_NRC(nrc_reduce_rows((nrc_reduce_op)op, dt, X.p, odt, O.p, rows, cols));
-    snprintf(what, sizeof what, "reduce %s %s->%s %zux%zu", opn[op], dtname2(dt), dtname2(odt), rows, cols);
+    snprintf(what, sizeof what, "reduce %s %s->%s %zux%zu", opn[op], nrc::dtype_name(dt), nrc::dtype_name(odt), rows, cols);
     if (odt == NRC_I64) { check_i64(what, O.download_i64(), iref); continue; }
     // float accumulation (all but float64 inputs): sums to ~1e-6 relative; products grow with cols
     double tol = ext ? 0 : dt == NRC_F64 ? (prod ? 1e-15 * (double)cols : 0.0) + 1e-11
@@ -94,7 +94,7 @@ static void validate(nrc_dtype dt, size_t rows, size_t cols, uint64_t seed) {
     X.upload(x);
     O.poison();
     CHECK_NRC(nrc_argreduce_rows(is_max, dt, X.p, O.as<int64_t>(), rows, cols));
-    snprintf(what, sizeof what, "%s %s %zux%zu", is_max ? "argmax" : "argmin", dtname2(dt), rows, cols);
+    snprintf(what, sizeof what, "%s %s %zux%zu", is_max ? "argmax" : "argmin", nrc::dtype_name(dt), rows, cols);
     check_i64(what, O.download_i64(), ref);
   }
 }
@@ -119,12 +119,12 @@ static void bench(nrc_dtype dt, size_t rows, size_t cols, nrc_reduce_op op) {
   }
   nrc_dtype odt = op == NRCR_MAX ? dt : NRC_F32;
   double ms = time_ms([&] { nrc_reduce_rows(op, dt, X.p, odt, O.p, rows, cols); });
-  std::string key = std::string("reduce_rows_") + opn[op] + "/" + dtname2(dt) + "/" + std::to_string(rows) + "x" + std::to_string(cols);
+  std::string key = std::string("reduce_rows_") + opn[op] + "/" + nrc::dtype_name(dt) + "/" + std::to_string(rows) + "x" + std::to_string(cols);
   result(key, "nrc_reduce_rows", ms, gbps((double)X.bytes(), ms), "GB/s");
   if (op == NRCR_MAX) {
     TBuf I(rows, NRC_I64);
     ms = time_ms([&] { nrc_argreduce_rows(1, dt, X.p, I.as<int64_t>(), rows, cols); });
-    key = std::string("reduce_rows_argmax/") + dtname2(dt) + "/" + std::to_string(rows) + "x" + std::to_string(cols);
+    key = std::string("reduce_rows_argmax/") + nrc::dtype_name(dt) + "/" + std::to_string(rows) + "x" + std::to_string(cols);
     result(key, "nrc_argreduce_rows", ms, gbps((double)X.bytes(), ms), "GB/s");
   }
 }

@@ -9,8 +9,8 @@ using namespace dev;
 
 static void validate(nrc_dtype dt, size_t rows, size_t C, bool with_w, size_t off, uint64_t seed) {
   const double tol = dt == NRC_F64 ? 1e-12 : dt == NRC_F32 ? 1e-5 : dt == NRC_BF16 ? 1e-2 : 2e-3;
-  auto x = randn_d(rows * C, seed, 2.0), dy = randn_d(rows * C, seed + 1);
-  auto w = randn_d(C, seed + 2), dw0 = randn_d(C, seed + 3);
+  auto x = randn<double>(rows * C, seed, 2.0), dy = randn<double>(rows * C, seed + 1);
+  auto w = randn<double>(C, seed + 2), dw0 = randn<double>(C, seed + 3);
   round_all(x, dt); round_all(dy, dt); round_all(w, NRC_F32); round_all(dw0, NRC_F32);
   const float eps = 1e-5f;
   std::vector<double> y(rows * C), rstd(rows), dx(rows * C), dw(dw0);
@@ -39,7 +39,7 @@ static void validate(nrc_dtype dt, size_t rows, size_t C, bool with_w, size_t of
   dyo.insert(dyo.end(), dy.begin(), dy.end());
   X.upload(xo); DY.upload(dyo); W.upload(w); DW.upload(dw0);
   Y.poison(); DX.poison(); R.poison();
-  const size_t es = nrc::elem_size(dt);
+  const size_t es = nrc::dtype_size(dt);
   void* xp = (char*)X.p + off * es;
   void* yp = (char*)Y.p + off * es;
   void* dyp = (char*)DY.p + off * es;
@@ -49,13 +49,13 @@ static void validate(nrc_dtype dt, size_t rows, size_t C, bool with_w, size_t of
   CHECK_NRC(nrc_rmsnorm_bwd(dt, dyp, xp, wp, R.as<float>(), dxp, DW.as<float>(), rows, C));
   char what[200];
   auto tail = [&](const std::vector<double>& v) { return std::vector<double>(v.begin() + off, v.end()); };
-  snprintf(what, sizeof what, "rmsnorm fwd %s %zux%zu w=%d off=%zu", dtname2(dt), rows, C, with_w, off);
+  snprintf(what, sizeof what, "rmsnorm fwd %s %zux%zu w=%d off=%zu", nrc::dtype_name(dt), rows, C, with_w, off);
   check_nan(what, tail(Y.download()), y, tol);
-  snprintf(what, sizeof what, "rmsnorm rstd %s %zux%zu", dtname2(dt), rows, C);
+  snprintf(what, sizeof what, "rmsnorm rstd %s %zux%zu", nrc::dtype_name(dt), rows, C);
   check_nan(what, R.download(), rstd, 1e-6);
-  snprintf(what, sizeof what, "rmsnorm bwd dx %s %zux%zu w=%d off=%zu", dtname2(dt), rows, C, with_w, off);
+  snprintf(what, sizeof what, "rmsnorm bwd dx %s %zux%zu w=%d off=%zu", nrc::dtype_name(dt), rows, C, with_w, off);
   check_nan(what, tail(DX.download()), dx, tol);
-  snprintf(what, sizeof what, "rmsnorm bwd dweight (+=) %s %zux%zu", dtname2(dt), rows, C);
+  snprintf(what, sizeof what, "rmsnorm bwd dweight (+=) %s %zux%zu", nrc::dtype_name(dt), rows, C);
   check_nan(what, DW.download(), dw, dt == NRC_F64 || dt == NRC_F32 ? 1e-5 : tol);
 }
 
