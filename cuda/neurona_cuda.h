@@ -335,6 +335,37 @@ NRC_API nrc_status nrc_conv2d_bwd_data(nrc_dtype dt, const nrc_conv2d_geom* g, c
 NRC_API nrc_status nrc_conv2d_bwd_filter(nrc_dtype dt, const nrc_conv2d_geom* g, const void* x, const void* dy, void* dw,
                                          float* dbias, int allow_tf32);
 /* ---- end of the 2-D convolution section ---- */
+/* ---- cusort: cumulative scans, sorting, sort/topk gradient scatter, signed-stride copies
+ * (cuda/scan.cu, cuda/sort.cu). Tensors are contiguous (outer, n, inner), the op running along the
+ * middle dim of size n; semantics of the CPU reference kernels (native/kernels/ref/{scan,sort}.cc). ---- */
+typedef enum { NRCS_SUM = 0, NRCS_PROD = 1 } nrc_scan_op;
+/* out = cumulative sum / product of x along n (from the end when reverse), x and out of dtype dt
+ * (F32, F64, I32, I64, U8; F16/BF16/BOOL give NRC_ERR_UNSUPPORTED: scan them as F32 / I64). Floats
+ * accumulate in double and round per output; integers wrap (uint64 arithmetic, truncated to dt). */
+NRC_API nrc_status nrc_scan(nrc_scan_op op, nrc_dtype dt, const void* x, void* out, size_t outer, size_t n, size_t inner,
+                            int reverse);
+/* gradient of out = cumprod(x) along n: gx[k] = sum_{j>=k} g[j] prod_{l<=j, l!=k} x[l], by the
+ * division-free recurrence of the CPU (exact with zeros in x), in double; F32 or F64; gx may not alias. */
+NRC_API nrc_status nrc_cumprod_bwd(nrc_dtype dt, const void* g, const void* x, void* gx, size_t outer, size_t n, size_t inner);
+/* Sorts every line of x (outer, n, inner) and writes the first keep (<= n) entries of the sorted
+ * order: values (outer, keep, inner) of dtype dt and indices (outer, keep, inner) int64 (positions along
+ * n). Order: ascending, or descending when descending != 0; NaN is the largest value (all NaNs equal,
+ * -0 == +0); equal values keep their index order in both directions (a stable sort, as std::stable_sort
+ * with the CPU's nan_last_less). dt: F32, F64, I32, I64, U8, BOOL (F16/BF16: NRC_ERR_UNSUPPORTED, sort
+ * them as F32, which is exact). n < 2^31. Lines up to 4096 sort in shared memory, longer ones use a
+ * temporary (outer*inner, pow2(n)) x 12-byte workspace from nrc_malloc. topk = keep k of a sort. */
+NRC_API nrc_status nrc_sort(nrc_dtype dt, const void* x, void* values, int64_t* indices, size_t outer, size_t n, size_t inner,
+                            size_t keep, int descending);
+/* dst (outer, n, inner) of dtype dt is zeroed, then dst[o, idx[o, t, i], i] = src[o, t, i] for t < k
+ * (src, idx (outer, k, inner); bits copied). Indices outside [0, n) are skipped; duplicate indices in a
+ * line race (sort/topk indices are distinct). The backward of sort, topk and kthvalue. */
+NRC_API nrc_status nrc_scatter_lines(nrc_dtype dt, const void* src, const int64_t* idx, void* dst, size_t outer, size_t k,
+                                     size_t n, size_t inner);
+/* dst (contiguous, prod(shape) elements of dt) = the view of src with the given shape and element
+ * strides, which may be negative (src points at the view's element at index 0 of every dim; the caller
+ * has checked that every element lies inside the allocation). Used by flip. ndim <= NRC_MAX_DIMS. */
+NRC_API nrc_status nrc_copy_signed(nrc_dtype dt, void* dst, const void* src, int ndim, const int64_t* shape, const int64_t* strides);
+/* ---- end of the cusort section ---- */
 #ifdef __cplusplus
 }
 #endif
