@@ -190,7 +190,7 @@ export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
     yt.requiresGrad ? red(runWhere(c, zeroLike(g), g), yt) : null,
   ], [cond]);
 }
-const zeroLike = (g: Tensor) => Tensor.empty([], g.dtype, true);
+const zeroLike = (g: Tensor) => Tensor.empty([], g.dtype, true, 'where', g.device);
 
 function inplace(name: string, a: Tensor, b: Operand, alpha?: number): Tensor {
   if (alpha !== undefined) checkAlpha(`${name}_`, alpha);

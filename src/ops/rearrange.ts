@@ -1,7 +1,8 @@
 // Ops that rearrange elements without arithmetic: flip (a negative-stride view copied by the native
 // copy kernel), roll (narrow + cat), repeat/tile (expand of an interleaved reshape, then a copy),
 // tril/triu (where with a diagonal mask). Gradients follow from their backward rules or from the
-// view ops they are built on.
+// view ops they are built on. On cuda: flip has its own copy kernel (src/cuda/sort.ts), tril/triu move
+// their mask to the device, roll/repeat/tile run as device copies.
 import { Tensor, Shape, normDim, fmtShape, checkShape } from '../tensor';
 import { attach } from '../autograd';
 import { defineMethods } from './registry';
@@ -9,6 +10,7 @@ import { cat } from './view';
 import { where } from './binary';
 import { arange } from '../creation';
 import { checkTensor, fmtValue } from './check';
+import { cudaCopySigned } from '../cuda/sort';
 
 declare module '../tensor' {
   interface Tensor {
@@ -36,8 +38,9 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
     st[d] = -st[d];
   }
   const rev = x._view(x.shape, st, off, 'flip');
-  const out = Tensor.empty(x.shape, x.dtype, false, 'flip', x.device).copy_(rev);
-  rev.dispose();
+  // cuda: the device copy takes non-negative strides only, so the reversed view has its own kernel
+  let out: Tensor;
+  try { out = x.device === 'cuda' ? cudaCopySigned(rev) : Tensor.empty(x.shape, x.dtype, false, 'flip', x.device).copy_(rev); } finally { rev.dispose(); }
   return attach(out, 'flip', [x], (g) => [flip(g, list)]);
 }
 
@@ -100,8 +103,9 @@ function triMask(shape: Shape, diagonal: number, lower: boolean, op: string): Te
 function tri(x: Tensor, diagonal: number, lower: boolean): Tensor {
   const op = lower ? 'tril' : 'triu';
   checkTensor(x, op, 'the input');
-  const keep = triMask(x.shape, diagonal, lower, op);
-  const zero = Tensor.empty([], x.dtype, true);
+  let keep = triMask(x.shape, diagonal, lower, op);
+  if (x.device !== 'cpu') { const k = keep.to(x.device); keep.dispose(); keep = k; }   // the (m, n) mask is built on the host
+  const zero = Tensor.empty([], x.dtype, true, op, x.device);
   return where(keep, x, zero);
 }
 

@@ -3,6 +3,7 @@
 //   cumprod: dx_i = sum_{j>=i} g_j prod_{l<=j, l!=i} x_l, by a fused division-free kernel, exact when
 //            x has zeros.
 // Floats accumulate in double; integer and bool inputs give int64 (as in PyTorch) unless { dtype }.
+// cuda tensors run the same steps with the kernels of src/cuda/sort.ts.
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, normDim } from '../tensor';
@@ -10,6 +11,7 @@ import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat, checkDtype } from '../dtype';
 import { checkTensor } from './check';
+import { cudaScan, cudaCumprodBackward } from '../cuda/sort';
 
 export interface ScanOpts {
   /** Cast the input to this dtype before the operation (like torch's dtype argument). */
@@ -27,6 +29,7 @@ declare module '../tensor' {
 
 /** Native scan of x (compute dtype, any strides) along dim; returns a new contiguous tensor. */
 function kernel(op: 'cumsum' | 'cumprod', x: Tensor, dim: number, reverse: boolean): Tensor {
+  if (x.device === 'cuda') return cudaScan(op, x, dim, reverse);
   const out = Tensor.empty(x.shape, x.dtype);
   args().num(op === 'cumsum' ? 0 : 1).num(dim).num(reverse ? 1 : 0).view(out).view(x);
   native().scan(out.storage.buf, x.storage.buf);
@@ -44,6 +47,9 @@ function cumprodBackward(g: Tensor, x: Tensor, dim: number): Tensor {
     throw new Error('backward: double backward (createGraph) through cumprod is not implemented');
   }
   const gc = g.dtype === x.dtype ? g : g.to(x.dtype);
+  if (x.device === 'cuda') {
+    try { return cudaCumprodBackward(gc, x, dim); } finally { if (gc !== g) gc.dispose(); }
+  }
   const gx = Tensor.empty(x.shape, x.dtype);
   args().num(dim).view(gx).view(gc).view(x);
   native().cumprodBackward(gx.storage.buf, gc.storage.buf, x.storage.buf);

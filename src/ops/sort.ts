@@ -1,6 +1,7 @@
 // Sorting ops along a dim: sort, argsort, msort, topk, kthvalue (values + int64 indices) and unique.
 // NaN sorts as the largest value and equal values keep their order (every sort is stable). The
-// values' backward scatters the gradient back to the positions in `indices`.
+// values' backward scatters the gradient back to the positions in `indices`. cuda tensors sort with the
+// kernels of src/cuda/sort.ts (unique: sort on the GPU, grouping on the host).
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, normDim, fmtShape } from '../tensor';
@@ -10,6 +11,7 @@ import { scatterAdd } from './gather';
 import { fromArray } from '../creation';
 import type { ValuesIndices } from './reduce';
 import { checkTensor } from './check';
+import { cudaSort, cudaSortBackward } from '../cuda/sort';
 
 export interface SortOpts { descending?: boolean; stable?: boolean; }
 export interface TopkOpts { largest?: boolean; sorted?: boolean; }
@@ -29,6 +31,14 @@ declare module '../tensor' {
 function runSort(x: Tensor, d: number, k: number | null, flag: boolean, op: string): ValuesIndices {
   const half = x.dtype === 'float16' || x.dtype === 'bfloat16';
   const xin = half ? x.detach().to('float32') : x;   // exact and order-preserving
+  if (x.device === 'cuda') {
+    let r: ValuesIndices;
+    try { r = cudaSort(xin, d, k === null ? x.shape[d] : k, flag); } finally { if (xin !== x) xin.dispose(); }
+    if (!half) return r;
+    const v = r.values.to(x.dtype);
+    r.values.dispose();
+    return { values: v, indices: r.indices };
+  }
   const shape = x.shape.slice();
   if (k !== null) shape[d] = k;
   const values = Tensor.empty(shape, xin.dtype), indices = Tensor.empty(shape, 'int64');
@@ -50,7 +60,8 @@ function runSort(x: Tensor, d: number, k: number | null, flag: boolean, op: stri
 /** Values carry a gradient: g is added back at the positions the values came from. */
 function withGrad(x: Tensor, d: number, r: ValuesIndices, op: string): ValuesIndices {
   const xshape = x.shape;
-  attach(r.values, op, [x], (g, [idx]) => [scatterAdd(Tensor.empty(xshape, g.dtype, true), d, idx, g)], [r.indices]);
+  attach(r.values, op, [x], (g, [idx]) => [g.device === 'cuda' ? cudaSortBackward(g, idx, xshape, d)
+    : scatterAdd(Tensor.empty(xshape, g.dtype, true), d, idx, g)], [r.indices]);
   return r;
 }
 
@@ -73,7 +84,7 @@ export function sort(x: Tensor, dim = -1, o: SortOpts = {}): ValuesIndices {
 export function argsort(x: Tensor, dim = -1, o: SortOpts = {}): Tensor {
   checkTensor(x, 'argsort', 'the input');
   const d = normDim(dim, x.ndim, 'argsort');
-  if (x.ndim === 0) return Tensor.empty([], 'int64', true);
+  if (x.ndim === 0) return Tensor.empty([], 'int64', true, 'argsort', x.device);
   const r = runSort(x, d, null, !!o?.descending, 'argsort');
   r.values.dispose();
   return r.indices;
@@ -115,7 +126,11 @@ export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
   checkTensor(x, 'unique', 'the input');
   if (o?.dim !== undefined && o?.dim !== null) throw new Error('unique: the dim option is not implemented (unique over all elements only)');
   const flat = x.reshape([-1]);
-  const { values: sv, indices: si } = runSort(flat, 0, null, false, 'unique');
+  const sorted = runSort(flat, 0, null, false, 'unique');
+  // on cuda: the sort runs on the GPU, the grouping on the host (one readback), the results go back
+  const dev = x.device;
+  const sv = dev === 'cpu' ? sorted.values : sorted.values.to('cpu'), si = dev === 'cpu' ? sorted.indices : sorted.indices.to('cpu');
+  if (sv !== sorted.values) { sorted.values.dispose(); sorted.indices.dispose(); }
   // compare the sorted values as stored (exact for int64; NaN !== NaN keeps NaNs apart, -0 === 0)
   const vals: ArrayLike<number | bigint> = sv.dtype === 'float16' || sv.dtype === 'bfloat16' ? sv.toFlatArray() : sv.data();
   const idx = si.data() as BigInt64Array;
@@ -131,10 +146,11 @@ export function unique(x: Tensor, o: UniqueOpts = {}): Tensor | UniqueResult {
   const values = sv.indexSelect(0, pick);
   pick.dispose(); sv.dispose(); si.dispose();
   if (flat !== x) flat.dispose();
-  if (!o?.returnInverse && !o?.returnCounts) return values;
-  const r: UniqueResult = { values };
-  if (o?.returnInverse) r.inverse = fromArray(Float64Array.from(inverse), [n], { dtype: 'int64' }).reshape(x.shape);
-  if (o?.returnCounts) r.counts = fromArray(Float64Array.from(counts), [counts.length], { dtype: 'int64' });
+  const onDev = (t: Tensor): Tensor => { if (dev === 'cpu') return t; const m = t.to(dev); t.dispose(); return m; };
+  if (!o?.returnInverse && !o?.returnCounts) return onDev(values);
+  const r: UniqueResult = { values: onDev(values) };
+  if (o?.returnInverse) r.inverse = onDev(fromArray(Float64Array.from(inverse), [n], { dtype: 'int64' }).reshape(x.shape));
+  if (o?.returnCounts) r.counts = onDev(fromArray(Float64Array.from(counts), [counts.length], { dtype: 'int64' }));
   return r;
 }
 
