@@ -1,7 +1,9 @@
 // Runs the host checks of the CUDA kernels, which need nvcc but no GPU (CI runs them after
 // build:cuda): cuda/dev/ext_host_check.cu (the extended elementwise op definitions and the Philox
 // generator, bit for bit against the CPU scalar code) and cuda/dev/conv_emu.cc (the convolution
-// loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution).
+// loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution) and
+// cuda/dev/flash_emu.cc (flash attention forward/backward tile loops, masks and causal offsets,
+// emulated in float64 against naive attention and its gradients).
 // Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -27,6 +29,8 @@ const checks = [
   { name: 'ext_host_check', args: [path.join(root, 'cuda/dev/ext_host_check.cu')], ok: /PASS philox/ },
   // compiled as CUDA to an object, then linked with the library's other objects (host symbols)
   { name: 'conv_emu', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/conv_emu.cc')], args: [...objs(/^conv/)], ok: /conv_emu: ok \(0 failed\)/ },
+  // header-only: the flash attention tile loops (cuda/flash_tiles.cuh rules) emulated in float64
+  { name: 'flash_emu', args: ['-x', 'cu', path.join(root, 'cuda/dev/flash_emu.cc')], ok: /flash_emu: ok \(0 failed\)/ },
 ];
 let failed = 0;
 for (const c of checks) {
