@@ -6,23 +6,19 @@
 // online softmax in fp32 (exp2 with the scale folded in), P is re-packed from the S accumulators
 // into A fragments without touching shared memory, O += P V (V read with ldmatrix.trans).
 // Shared rows are XOR-swizzled in 16-byte chunks (chunk ^ row%8) so ldmatrix is conflict-free.
-// Causal blocks skip key tiles above the diagonal and run heaviest-first.
-#include "mma.cuh"
+// Causal blocks skip key tiles above the diagonal and run heaviest-first. The causal diagonal is
+// offset (row i sees keys j <= i + off: 0 = top-left as PyTorch, Nk - Nq = bottom-right), and an
+// optional additive float32 mask with broadcast strides is added in the log2 domain (flash_tiles.cuh).
+// Rows that see no key output 0 and lse -inf (as neurona's CPU kernel: zero output, zero gradient).
+#include "flash_smem.cuh"
+#include "flash_tiles.cuh"
 
 namespace nrc {
 namespace {
 
-
-template <int D>
-__device__ __forceinline__ int swz(int row, int col) {  // element offset in a [rows][D] swizzled tile
-  return row * D + ((((col >> 3) ^ (row & 7))) << 3) + (col & 7);
-}
-
-__device__ __forceinline__ float fast_exp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  return y;
-}
+using flash::swz;
+using flash::fast_exp2;
+using flash::load_rows;
 
 struct FlashParams {
   const void *q, *k, *v;
@@ -31,22 +27,14 @@ struct FlashParams {
   nrc_strides sq, sk, sv, so;
   int H, Nq, Nk;
   float scale_log2;  // softmax scale * log2(e)
+  int off;           // causal: row i sees keys <= i + off
+  flash::Mask mask;  // additive mask (p == nullptr: none)
 };
-
-template <typename T, int D, int THREADS>
-__device__ __forceinline__ void load_rows(T* dst, const T* src, int64_t stride, int rows, int valid, int tid) {
-  constexpr int CH = D / 8;  // 16-byte chunks per row
-  for (int c = tid; c < rows * CH; c += THREADS) {
-    int r = c / CH, ch = c % CH;
-    bool ok = r < valid;
-    cp_async16(smem_u32(dst + swz<D>(r, ch * 8)), ok ? src + r * stride + ch * 8 : src, ok);
-  }
-}
 
 // WARPS warps, each owning MT m-tiles of 16 query rows (BR = WARPS*16*MT rows per block). With
 // MT == 1 the Q fragments stay in registers; with MT == 2 (32 rows per warp, as FA2 does) they are
 // re-read from shared memory per k-step, and every K/V fragment feeds two mma instead of one.
-template <typename T, int D, bool CAUSAL, int WARPS, int MT, int BC>
+template <typename T, int D, bool CAUSAL, bool MASK, int WARPS, int MT, int BC>
 __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64) ? 2 : 1) flash_fwd_kernel(FlashParams p) {
   constexpr int THREADS = WARPS * 32, BR = WARPS * 16 * MT;
   constexpr bool Q_IN_REGS = MT == 1;
@@ -59,16 +47,15 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
   const int qb = CAUSAL ? gridDim.x - 1 - blockIdx.x : blockIdx.x;
   const int h = blockIdx.y, b = blockIdx.z;
   const int q0 = qb * BR;
-  const int off = p.Nk - p.Nq;  // causal: row i sees keys <= i + off
+  const int off = p.off;
+  // with a mask the scores are scaled (and masked) before the max, so the exp2 below scales by 1
+  const float sl = MASK ? 1.f : p.scale_log2;
+  const float* mbase = MASK ? p.mask.p + b * p.mask.sb + h * p.mask.sh : nullptr;
   const T* Q = (const T*)p.q + b * p.sq.batch + h * p.sq.head + (int64_t)q0 * p.sq.seq;
   const T* Kp = (const T*)p.k + b * p.sk.batch + h * p.sk.head;
   const T* Vp = (const T*)p.v + b * p.sv.batch + h * p.sv.head;
 
-  int n_kt = (p.Nk + BC - 1) / BC;
-  if (CAUSAL) {
-    int last_key = q0 + BR - 1 + off;  // largest key any row of this block sees
-    n_kt = last_key < 0 ? 0 : min(n_kt, last_key / BC + 1);
-  }
+  const int n_kt = flash::fwd_key_tiles(q0, BR, BC, p.Nk, CAUSAL, off);
 
   load_rows<T, D, THREADS>(sQ, Q, p.sq.seq, BR, p.Nq - q0, tid);
   if (n_kt > 0) {
@@ -147,7 +134,7 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
 #pragma unroll
     for (int mt = 0; mt < MT; mt++) {
       const int mrow = q0 + wrow + mt * 16;  // first row of the m-tile
-      const bool need_mask = k0 + BC > p.Nk || (CAUSAL && k0 + BC - 1 > mrow + off);
+      const bool need_mask = flash::fwd_tile_needs_check(mrow, k0, BC, p.Nk, CAUSAL, off);
       // raw scores: the max is taken unscaled, the scale folds into one FFMA per exp2 below;
       // m_r holds the running max already scaled (log2 domain)
       float mx[2] = {-INFINITY, -INFINITY};
@@ -156,10 +143,11 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
 #pragma unroll
         for (int e = 0; e < 4; e++) {
           float x = s[mt][nt][e];
-          if (need_mask) {
+          if (need_mask || MASK) {
             int key = k0 + nt * 8 + (lane % 4) * 2 + (e & 1);
             int row = row0 + mt * 16 + (e >> 1) * 8;
             if (key >= p.Nk || (CAUSAL && key > row + off)) x = -INFINITY;
+            else if (MASK) x = row < p.Nq ? fmaf(x, p.scale_log2, mbase[row * p.mask.si + key * p.mask.sj] * flash::kLog2e) : -INFINITY;
           }
           s[mt][nt][e] = x;
           mx[e >> 1] = fmaxf(mx[e >> 1], x);
@@ -169,7 +157,7 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
       for (int r = 0; r < 2; r++) {
         mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
         mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
-        float m_new = fmaxf(m_r[mt][r], mx[r] * p.scale_log2);  // scale > 0, so -inf stays -inf
+        float m_new = fmaxf(m_r[mt][r], mx[r] * sl);  // scale > 0, so -inf stays -inf
         mu[r] = m_new == -INFINITY ? 0.f : m_new;  // fully masked so far: keep exp2 finite
         alpha[r] = fast_exp2(m_r[mt][r] - mu[r]);  // m_r = -inf -> 0
         m_r[mt][r] = m_new;
@@ -179,7 +167,7 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
       for (int nt = 0; nt < BC / 8; nt++)
 #pragma unroll
         for (int e = 0; e < 4; e++) {
-          float pe = fast_exp2(fmaf(s[mt][nt][e], p.scale_log2, -mu[e >> 1]));
+          float pe = fast_exp2(fmaf(s[mt][nt][e], sl, -mu[e >> 1]));
           s[mt][nt][e] = pe;
           l_r[mt][e >> 1] += pe;
         }
@@ -239,11 +227,11 @@ __global__ void __launch_bounds__(WARPS * 32, (WARPS == 4 && MT == 1 && BC == 64
 #endif
 }
 
-template <typename T, int D, bool CAUSAL, int WARPS, int MT, int BC>
+template <typename T, int D, bool CAUSAL, int WARPS, int MT, int BC, bool MASK = false>
 nrc_status launch(const FlashParams& p, int B) {
   constexpr int BR = WARPS * 16 * MT;
   constexpr int smem = (BR * D + 4 * BC * D) * sizeof(T);
-  auto kern = flash_fwd_kernel<T, D, CAUSAL, WARPS, MT, BC>;
+  auto kern = flash_fwd_kernel<T, D, CAUSAL, MASK, WARPS, MT, BC>;
   NRC_CUDA(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), "nrc_flash_attn_fwd");
   dim3 grid((p.Nq + BR - 1) / BR, p.H, B);
   kern<<<grid, WARPS * 32, smem, stream()>>>(p);
@@ -262,6 +250,10 @@ nrc_status dispatch(const FlashParams& p, int B, int D, bool causal) {
 // 4 = 8x16, 128 keys. dispatch<T, 8, 1, 64|128> brings them back.
 template <typename T>
 nrc_status dispatch_cfg(int cfg, const FlashParams& p, int B, int D, bool causal) {
+  if (p.mask.p) {  // masked: one configuration (4 warps x 16 rows) to bound the number of kernels
+    if (D == 64) return causal ? launch<T, 64, true, 4, 1, 64, true>(p, B) : launch<T, 64, false, 4, 1, 64, true>(p, B);
+    return causal ? launch<T, 128, true, 4, 1, 64, true>(p, B) : launch<T, 128, false, 4, 1, 64, true>(p, B);
+  }
   if (cfg == 1) return dispatch<T, 4, 1, 64>(p, B, D, causal);
   if (cfg == 3) return dispatch<T, 4, 2, 64>(p, B, D, causal);
   return set_error(NRC_ERR_INVALID_ARG, "nrc_flash_attn_fwd: unknown block configuration");
@@ -278,11 +270,11 @@ int g_flash_cfg = 0;
 
 using namespace nrc;
 
-extern "C" nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
-                                         const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse, int B,
-                                         int H, int Nq, int Nk, int D, float scale, int causal) {
+static nrc_status flash_fwd(const char* fn, nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                            const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse, int B, int H, int Nq,
+                            int Nk, int D, float scale, int causal, int causal_offset, const nrc_attn_mask* mask) {
   NRC_INIT();
-  NRC_FLOAT_DTYPE(dt, "nrc_flash_attn_fwd");
+  NRC_FLOAT_DTYPE(dt, fn);
   NRC_ARG(B >= 0 && H >= 0 && Nq >= 0 && Nk >= 0, "nrc_flash_attn_fwd: negative size");
   if (!B || !H || !Nq) return NRC_OK;
   if (dt != NRC_BF16 && dt != NRC_F16)
@@ -296,10 +288,25 @@ extern "C" nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_stride
   if (!strides_ok(sq) || !strides_ok(sk) || !strides_ok(sv) || !strides_ok(so) || ((uintptr_t)q & 15) ||
       ((uintptr_t)k & 15) || ((uintptr_t)v & 15) || ((uintptr_t)out & 15))
     return set_error(NRC_ERR_UNSUPPORTED, "nrc_flash_attn_fwd: strides must be multiples of 8 elements, pointers 16-byte aligned");
-  FlashParams p{q, k, v, out, lse, sq, sk, sv, so, H, Nq, Nk, scale * 1.4426950408889634f};
+  flash::Mask m{nullptr, 0, 0, 0, 0};
+  if (mask && mask->ptr) m = {mask->ptr, mask->batch, mask->head, mask->query, mask->key};
+  FlashParams p{q, k, v, out, lse, sq, sk, sv, so, H, Nq, Nk, scale * flash::kLog2e, causal_offset, m};
   // Defaults from H100 measurements (cuda/dev/NOTES.md): 4 warps x 32 rows, except causal d=128
   // where 4 warps x 16 rows (two blocks per SM) balances the triangle better.
   int cfg = g_flash_cfg ? g_flash_cfg : (D == 128 && causal ? 1 : 3);
   if (dt == NRC_BF16) return dispatch_cfg<__nv_bfloat16>(cfg, p, B, D, causal != 0);
   return dispatch_cfg<__half>(cfg, p, B, D, causal != 0);
+}
+
+extern "C" nrc_status nrc_flash_attn_fwd(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                                         const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse, int B,
+                                         int H, int Nq, int Nk, int D, float scale, int causal) {
+  return flash_fwd("nrc_flash_attn_fwd", dt, q, sq, k, sk, v, sv, out, so, lse, B, H, Nq, Nk, D, scale, causal, Nk - Nq, nullptr);
+}
+
+extern "C" nrc_status nrc_flash_attn_fwd_ex(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                                            const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse, int B,
+                                            int H, int Nq, int Nk, int D, float scale, int causal, int causal_offset,
+                                            const nrc_attn_mask* mask) {
+  return flash_fwd("nrc_flash_attn_fwd_ex", dt, q, sq, k, sk, v, sv, out, so, lse, B, H, Nq, Nk, D, scale, causal, causal_offset, mask);
 }

@@ -366,6 +366,33 @@ NRC_API nrc_status nrc_scatter_lines(nrc_dtype dt, const void* src, const int64_
  * has checked that every element lies inside the allocation). Used by flip. ndim <= NRC_MAX_DIMS. */
 NRC_API nrc_status nrc_copy_signed(nrc_dtype dt, void* dst, const void* src, int ndim, const int64_t* shape, const int64_t* strides);
 /* ---- end of the cusort section ---- */
+/* ---- fabwd: flash attention with causal offset, additive masks, and backward ----
+ * Shapes and strides as nrc_flash_attn_fwd (bf16/fp16, D 64 or 128, sm_80+; other cases return
+ * NRC_ERR_UNSUPPORTED so callers can fall back). causal: query i sees keys j <= i + causal_offset
+ * (0 = top-left as PyTorch SDPA, Nk - Nq = bottom-right; any value is accepted). mask (may be NULL, or
+ * ptr NULL): additive float32 scores bias, natural-log domain, element (b,h,i,j) at
+ * ptr[b*batch + h*head + i*query + j*key]; stride 0 broadcasts (key padding: (B,1,1,Nk)). -inf
+ * masks a score out. Rows that see no key output 0 and lse -inf; their gradients are 0 (as the CPU
+ * kernel). The caller guarantees the mask view lies inside its allocation. */
+typedef struct {
+  const float* ptr;
+  int64_t batch, head, query, key;
+} nrc_attn_mask;
+NRC_API nrc_status nrc_flash_attn_fwd_ex(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                                         const void* v, nrc_strides sv, void* out, nrc_strides so, float* lse,
+                                         int B, int H, int Nq, int Nk, int D, float scale, int causal,
+                                         int causal_offset, const nrc_attn_mask* mask);
+/* Backward of nrc_flash_attn_fwd_ex (FA2 scheme): from q, k, v, out, dout (all dtype dt, strided as
+ * above) and lse (B,H,Nq) float32 of the forward with the same arguments, writes dq (B,H,Nq,D),
+ * dk and dv (B,H,Nk,D) (overwritten). fp32 accumulation; dq is summed with fp32 atomics in a
+ * workspace of B*H*Nq*(D+2) floats taken from nrc_malloc (so dq's low bits may vary run to run). */
+NRC_API nrc_status nrc_flash_attn_bwd(nrc_dtype dt, const void* q, nrc_strides sq, const void* k, nrc_strides sk,
+                                      const void* v, nrc_strides sv, const void* out, nrc_strides so,
+                                      const void* dout, nrc_strides sdo, const float* lse, void* dq, nrc_strides sdq,
+                                      void* dk, nrc_strides sdk, void* dv, nrc_strides sdv, int B, int H, int Nq,
+                                      int Nk, int D, float scale, int causal, int causal_offset,
+                                      const nrc_attn_mask* mask);
+/* ---- end of fabwd ---- */
 #ifdef __cplusplus
 }
 #endif

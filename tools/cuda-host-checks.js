@@ -2,7 +2,9 @@
 // build:cuda): cuda/dev/ext_host_check.cu (the extended elementwise op definitions and the Philox
 // generator, bit for bit against the CPU scalar code) and cuda/dev/conv_emu.cc (the convolution
 // loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution) and
-// cuda/dev/sort_host_check.cu (sort keys, bitonic schedules and the warp-scan split against std::stable_sort).
+// cuda/dev/sort_host_check.cu (sort keys, bitonic schedules and the warp-scan split against std::stable_sort),
+// cuda/dev/flash_emu.cc (flash attention forward/backward tile loops, masks and causal offsets,
+// emulated in float64 against naive attention and its gradients).
 // Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -30,6 +32,8 @@ const checks = [
   { name: 'conv_emu', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/conv_emu.cc')], args: [...objs(/^conv/)], ok: /conv_emu: ok \(0 failed\)/ },
   // sort keys, bitonic network schedules (shared and chunked multi-pass) and the warp-scan split (cuda/sort_net.cuh)
   { name: 'sort_host_check', args: [path.join(root, 'cuda/dev/sort_host_check.cu')], ok: /sort_host_check: ok \(0 failed\)/ },
+  // header-only: the flash attention tile loops (cuda/flash_tiles.cuh rules) emulated in float64
+  { name: 'flash_emu', args: ['-x', 'cu', path.join(root, 'cuda/dev/flash_emu.cc')], ok: /flash_emu: ok \(0 failed\)/ },
 ];
 let failed = 0;
 for (const c of checks) {

@@ -78,6 +78,38 @@ def attn(dt, N, D, causal):
             print(f"# {key} {name}: {e}", file=sys.stderr)
 
 
+def attn_bwd(dt, N, D, causal, pad=False):
+    """Backward of F.scaled_dot_product_attention (flash backend; cuDNN too when available), timed
+    alone with retain_graph; FLOPs = 2.5 x the forward's as FA2 counts. pad: a (B,1,1,N) key-padding
+    float mask (the flash backend takes no mask, so only the efficient/cuDNN backends run it)."""
+    B, H = max(1, 16384 // N), 2048 // D
+    key = f"attn_bwd/{dt}/d{D}/{'causal' if causal else 'full'}{'+pad' if pad else ''}/B{B}H{H}N{N}"
+    if not want(key):
+        return
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    q, k, v = (torch.randn(B, H, N, D, device="cuda", dtype=DT[dt], requires_grad=True) for _ in range(3))
+    g = torch.randn(B, H, N, D, device="cuda", dtype=DT[dt])
+    mask = None
+    if pad:
+        mask = torch.zeros(B, 1, 1, N, device="cuda", dtype=DT[dt])
+        for b in range(B):
+            cut = N - N // 8 * (b % 4)
+            mask[b, ..., cut:] = float("-inf")
+    flops = 2.5 * 4 * B * H * N * N * D * (0.5 if causal else 1.0)
+    backends = (("torch_flash", SDPBackend.FLASH_ATTENTION), ("torch_cudnn", SDPBackend.CUDNN_ATTENTION),
+                ("torch_efficient", SDPBackend.EFFICIENT_ATTENTION))
+    for name, be in backends:
+        if pad and name == "torch_flash":
+            continue
+        try:
+            with sdpa_kernel([be]):
+                out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
+                ms = time_ms(lambda: torch.autograd.grad(out, (q, k, v), g, retain_graph=True), 10, 3)
+            result(key, name, ms, flops / (ms * 1e-3) / 1e12, "TFLOP/s")
+        except Exception as e:  # backend not available for this shape/build
+            print(f"# {key} {name}: {e}", file=sys.stderr)
+
+
 def mem(dt):
     n = 1 << 28
     sfx = f"/{dt}/{n}"
@@ -212,6 +244,12 @@ for D in (128, 64):
         for N in (1024, 2048, 4096, 8192):
             attn("bfloat16", N, D, causal)
 attn("float16", 4096, 128, False)
+for D in (128, 64):
+    for causal in (False, True):
+        for N in (1024, 2048, 4096, 8192):
+            attn_bwd("bfloat16", N, D, causal)
+attn_bwd("bfloat16", 4096, 128, False, pad=True)
+attn_bwd("float16", 4096, 128, False)
 for dt in ("float32", "bfloat16"):
     mem(dt)
 adamw()

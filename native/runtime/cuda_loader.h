@@ -24,7 +24,8 @@ namespace nr {
   X(nrc_reduce_rows) X(nrc_argreduce_rows) X(nrc_sgd) X(nrc_batchnorm_fwd) X(nrc_batchnorm_bwd) X(nrc_rmsnorm_fwd) \
   X(nrc_rmsnorm_bwd) X(nrc_maxpool2d_fwd) X(nrc_maxpool2d_bwd) X(nrc_avgpool2d_fwd) X(nrc_avgpool2d_bwd) \
   X(nrc_conv2d_fwd) X(nrc_conv2d_bwd_data) X(nrc_conv2d_bwd_filter) \
-  X(nrc_scan) X(nrc_cumprod_bwd) X(nrc_sort) X(nrc_scatter_lines) X(nrc_copy_signed)
+  X(nrc_scan) X(nrc_cumprod_bwd) X(nrc_sort) X(nrc_scatter_lines) X(nrc_copy_signed) \
+  X(nrc_flash_attn_fwd_ex) X(nrc_flash_attn_bwd)
 
 struct CudaApi {
 #define NR_CUDA_DECL(name) decltype(&::name) name = nullptr;

@@ -1,15 +1,13 @@
 // Layer ops on cuda tensors, called by the generic entry points (layerNorm, crossEntropyRows,
-// embedding, Adam/AdamW, scaledDotProductAttention) when their input lives on the GPU: the library's
-// fused kernels where one exists (layernorm, softmax cross-entropy, embedding, AdamW, flash attention
-// forward), and compositions of cuda ops otherwise (attention with a materialised score matrix; its
-// backward recomputes the probabilities in float32).
+// embedding, Adam/AdamW, dropout) when their input lives on the GPU: the library's fused kernels
+// (layernorm, softmax cross-entropy, embedding, AdamW, Philox dropout). Attention: src/cuda/attention.ts.
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType } from '../dtype';
-import { Tensor, numelOf } from '../tensor';
+import { Tensor } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { nextCounters } from '../random';
-import { emptyCuda, cudaClone, toCuda, ownedContiguous, contiguousAs, zerosF32 } from './memory';
+import { emptyCuda, ownedContiguous, contiguousAs, zerosF32 } from './memory';
 import { checkSameDevice } from './ops';
 
 const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
@@ -114,77 +112,6 @@ export function cudaAdamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, step: n
   native().cudaAdamW(p.storage.ptr, gc.storage.ptr, m.storage.ptr, v.storage.ptr);
   if (gc !== g) gc.dispose();
   p.storage.version++;
-}
-
-const causalMasks = new Map<string, Tensor>();
-/**
- * Additive (L, S) mask on cuda: 0 where key j <= query i, -inf elsewhere (top-left aligned, as the CPU
- * kernel and torch's is_causal). The few most recent shapes are cached.
- */
-function causalMask(L: number, S: number): Tensor {
-  const key = `${L}x${S}`;
-  let m = causalMasks.get(key);
-  if (!m || m.isDisposed) {
-    if (causalMasks.size >= 4) {
-      const [k0, m0] = causalMasks.entries().next().value as [string, Tensor];
-      causalMasks.delete(k0);
-      m0.dispose();
-    }
-    const host = Tensor.empty([L, S], 'float32', false, 'scaledDotProductAttention');
-    const d = host.data() as Float32Array;
-    for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) d[i * S + j] = j <= i ? 0 : -Infinity;
-    m = toCuda(host, 'float32');
-    host.dispose();
-    m._kept = true;
-    causalMasks.set(key, m);
-  }
-  return m;
-}
-
-/**
- * Attention on cuda: q (..., L, E), k (..., S, E), v (..., S, Ev). The flash kernel runs the forward
- * for bf16/fp16 with E = Ev in {64, 128}, no explicit mask (and L = S when causal); otherwise softmax(q kᵀ·scale + mask) v
- * is composed of cuda ops. The backward recomputes P in float32: dV = Pᵀ g, dS = P ∘ (g vᵀ - rowsum),
- * dQ = dS k · scale, dK = dSᵀ q · scale.
- */
-export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number, dropoutP: number): Tensor {
-  const op = 'scaledDotProductAttention';
-  checkSameDevice(op, q, k, v, mask);
-  floatOnly(op, q);
-  if (dropoutP > 0) throw new Error(`${op}: attention dropout is not implemented for cuda tensors yet`);
-  if (mask && mask.dtype === 'bool') throw new Error(`${op}: bool masks are not implemented for cuda tensors yet (pass an additive float mask)`);
-  const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2], E = q.shape[q.ndim - 1], Ev = v.shape[v.ndim - 1];
-  const lead = q.shape.slice(0, -2), BH = numelOf(lead);
-  const scores = (qf: Tensor, kf: Tensor): Tensor => {
-    let s = qf.matmul(kf.transpose(-2, -1)).mul(scale);
-    if (causal) s = s.add(causalMask(L, S).to(s.dtype));
-    if (mask) s = s.add(mask.to(s.dtype));
-    return s.softmax(-1);
-  };
-  let out: Tensor;
-  // the flash kernel aligns its causal mask bottom-right: equal to top-left only when L === S
-  if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && !mask && E === Ev && (E === 64 || E === 128) && BH > 0 && (!causal || L === S)) {
-    const H = lead.length ? lead[lead.length - 1] : 1;
-    const q4 = ownedContiguous(q, q.dtype, [BH / H, H, L, E]), k4 = ownedContiguous(k, k.dtype, [BH / H, H, S, E]);
-    const v4 = ownedContiguous(v, v.dtype, [BH / H, H, S, E]);
-    out = emptyCuda([BH / H, H, L, E], q.dtype, op);
-    args().num(scale).num(causal ? 1 : 0).view(q4).view(k4).view(v4).view(out);
-    native().cudaFlashAttnFwd(q4.storage.ptr, k4.storage.ptr, v4.storage.ptr, out.storage.ptr);
-    release([q, k, v], q4, k4, v4);
-  } else {
-    out = noGrad(() => scores(q.detach(), k.detach()).matmul(v.detach()));
-  }
-  const y = out.reshape([...lead, L, Ev]);
-  if (y !== out) out.dispose();
-  return attach(y, op, [q, k, v], (g, [sq, sk, sv]) => {
-    const [qf, kf, vf, gf] = [sq, sk, sv, g].map((t) => t.to('float32'));
-    const p = scores(qf, kf);
-    const dv = p.transpose(-2, -1).matmul(gf);
-    const dp = gf.matmul(vf.transpose(-2, -1));
-    const ds = p.mul(dp.sub(dp.mul(p).sum(-1, { keepdim: true })));
-    const dq = ds.matmul(kf).mul(scale), dk = ds.transpose(-2, -1).matmul(qf).mul(scale);
-    return [dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)];
-  }, [q, k, v]);
 }
 
 /**

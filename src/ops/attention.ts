@@ -2,7 +2,7 @@
 // as one fused native kernel (tiled, online softmax, the L×S matrix never stored) with a fused
 // backward. Shapes (..., L, E), (..., S, E), (..., S, Ev) -> (..., L, Ev).
 import { autocastDtype, castLow } from '../amp/autocast';
-import { cudaAttention } from '../cuda/nn';
+import { cudaAttention } from '../cuda/attention';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, fmtShape, numelOf } from '../tensor';
