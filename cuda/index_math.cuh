@@ -125,18 +125,29 @@ struct Adv {
 // Offsets into values/out (vo) and x (xo) of position lin; false if some index is out of range.
 template <typename I, typename L>
 NRC_HD bool adv_offsets(const Adv& g, L lin, int64_t& vo, int64_t& xo) {
-  int64_t c[kMax];
   vo = 0; xo = 0;
-  for (int d = g.nd - 1; d >= 0; --d) {
+  // trailing (R) dims, then the B dims; no per-dim arrays (they would live in local memory)
+  for (int d = g.nd - 1; d >= g.nb; --d) {
     L s = (L)g.shape[d];
-    c[d] = (int64_t)(lin % s);
+    int64_t c = (int64_t)(lin % s);
     lin /= s;
-    vo += c[d] * g.vst[d];
-    xo += c[d] * g.xst[d];
+    vo += c * g.vst[d];
+    xo += c * g.xst[d];
+  }
+  const L b = lin;  // row-major position in B
+  for (int d = g.nb - 1; d >= 0; --d) {
+    L s = (L)g.shape[d];
+    vo += (int64_t)(lin % s) * g.vst[d];
+    lin /= s;
   }
   for (int j = 0; j < g.k; ++j) {
     int64_t io = 0;
-    for (int d = 0; d < g.nb; ++d) io += c[d] * g.ist[j][d];
+    L r = b;
+    for (int d = g.nb - 1; d >= 0; --d) {
+      L s = (L)g.shape[d];
+      io += (int64_t)(r % s) * g.ist[j][d];
+      r /= s;
+    }
     int64_t w = ix::wrap_checked((int64_t)static_cast<const I*>(g.idx[j])[io], g.asize[j], true);
     if (w < 0) return false;
     xo += w * g.ast[j];
