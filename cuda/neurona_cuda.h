@@ -393,6 +393,53 @@ NRC_API nrc_status nrc_flash_attn_bwd(nrc_dtype dt, const void* q, nrc_strides s
                                       int Nk, int D, float scale, int causal, int causal_offset,
                                       const nrc_attn_mask* mask);
 /* ---- end of fabwd ---- */
+/* ---- cuidx: indexing (gather/scatter along a dim, advanced indexing get/put, nonzero), cuda/index.cu,
+ * cuda/index_adv.cu. Semantics of the CPU kernels (native/include/nr/kernels/index.h). Views as for the
+ * strided kernels (offset, shape, strides in elements of the view's own dtype, none negative); index
+ * tensors are NRC_I32 or NRC_I64. ----
+ * Out-of-range indices never make a kernel read or write out of bounds (gather writes 0, scatter/put
+ * skip the element); callers validate first with nrc_index_check, which reports the first bad one. */
+typedef struct {
+  nrc_dtype dt;      /* NRC_I32 or NRC_I64 */
+  const void* data;  /* base pointer (view.offset is added) */
+  nrc_view view;     /* broadcast (stride-0) dims allowed: each distinct element is checked once */
+  int64_t size;      /* size of the dimension it indexes */
+} nrc_index_arg;
+/* Checks every element of the k index views lies in [0, size) ([-size, size) when allow_negative).
+ * Synchronous: launches one check kernel per view, then one 8-byte device-to-host copy (waits for the
+ * stream). *bad = 1 when some element is out of range, with *which = the first such view (in order) and
+ * *value = its first bad element in row-major order (the element the CPU check reports); else *bad = 0. */
+NRC_API nrc_status nrc_index_check(int k, const nrc_index_arg* ix, int allow_negative, int* bad, int* which, int64_t* value);
+/* ov, xv, iv share ndim >= 1; ov has iv's shape; iv.shape[d] <= xv.shape[d] for d != dim.
+ *   out[p] = x[p with p[dim] = idx[p]]   for every position p of idx (any of the 8 dtypes; indices >= 0). */
+NRC_API nrc_status nrc_gather(nrc_dtype dt, void* out, const nrc_view* ov, const void* x, const nrc_view* xv, nrc_dtype idx_dt,
+                              const void* idx, const nrc_view* iv, int dim);
+/* ov, iv, sv share ndim >= 1; iv.shape[d] <= sv.shape[d] for all d and <= ov.shape[d] for d != dim; out
+ * and src of dtype dt. For every position p of idx:   out[p with p[dim] = idx[p]]  (mode)=  src[p]
+ * mode 0 assign (any dtype; duplicate targets: one writer wins, unspecified which, as PyTorch on CUDA),
+ * 1 add, 2 multiply, 3 amax, 4 amin (amax/amin propagate NaN) for F32/F64/F16/BF16/I32/I64/U8 (BOOL:
+ * NRC_ERR_UNSUPPORTED), applied with atomics, so float sums are not bit-deterministic; F16/BF16 round
+ * after every step; integers wrap. out must not overlap itself; src may be a 0-strided scalar. */
+NRC_API nrc_status nrc_scatter(int mode, nrc_dtype dt, void* out, const nrc_view* ov, nrc_dtype idx_dt, const void* idx,
+                               const nrc_view* iv, const void* src, const nrc_view* sv, int dim);
+/* Advanced indexing. x is viewed as (A_0..A_{k-1}, R...) (xv, the indexed dims first), the k index
+ * views (iv[0..k-1], one dtype idx_dt, broadcast to one shape B by stride 0) index A_0..A_{k-1}
+ * (negatives wrap), out is (B..., R...):   out[b, r] = x[idx_0[b], ..., idx_{k-1}[b], r]  (any dtype). */
+NRC_API nrc_status nrc_index_gather(nrc_dtype dt, void* out, const nrc_view* ov, const void* x, const nrc_view* xv, int k,
+                                    nrc_dtype idx_dt, const void* const* idx, const nrc_view* iv);
+/* x (A..., R...) as above, values (B..., R...) (broadcast by stride 0 allowed):
+ *   x[idx_0[b], ..., idx_{k-1}[b], r]  (= or +=)  values[b, r]
+ * accumulate 0: any dtype, duplicates: one writer wins; 1: atomic add, dtypes as nrc_scatter's add. */
+NRC_API nrc_status nrc_index_put(int accumulate, nrc_dtype dt, void* x, const nrc_view* xv, const void* values, const nrc_view* vv,
+                                 int k, nrc_dtype idx_dt, const void* const* idx, const nrc_view* iv);
+/* *count = number of non-zero elements of x (any dtype; NaN counts, -0.0 does not). Synchronous (one
+ * 8-byte device-to-host copy). */
+NRC_API nrc_status nrc_count_nonzero(nrc_dtype dt, const void* x, const nrc_view* xv, int64_t* count);
+/* out (rows, xv.ndim) int64 contiguous = the coordinates of the non-zero elements of x in row-major
+ * order (at most `rows` rows written; rows is normally nrc_count_nonzero's count). Asynchronous; uses a
+ * temporary workspace from nrc_malloc (per-block counts and their prefix sums). */
+NRC_API nrc_status nrc_nonzero(nrc_dtype dt, const void* x, const nrc_view* xv, int64_t* out, int64_t rows);
+/* ---- end of cuidx ---- */
 #ifdef __cplusplus
 }
 #endif

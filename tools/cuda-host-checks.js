@@ -4,7 +4,8 @@
 // loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution) and
 // cuda/dev/sort_host_check.cu (sort keys, bitonic schedules and the warp-scan split against std::stable_sort),
 // cuda/dev/flash_emu.cc (flash attention forward/backward tile loops, masks and causal offsets,
-// emulated in float64 against naive attention and its gradients).
+// emulated in float64 against naive attention and its gradients),
+// cuda/dev/index_emu.cc (the indexing kernels' bodies and index math against native/kernels/ref/index.cc).
 // Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -34,6 +35,9 @@ const checks = [
   { name: 'sort_host_check', args: [path.join(root, 'cuda/dev/sort_host_check.cu')], ok: /sort_host_check: ok \(0 failed\)/ },
   // header-only: the flash attention tile loops (cuda/flash_tiles.cuh rules) emulated in float64
   { name: 'flash_emu', args: ['-x', 'cu', path.join(root, 'cuda/dev/flash_emu.cc')], ok: /flash_emu: ok \(0 failed\)/ },
+  // indexing kernels' index math (index_math.cuh) against the CPU reference kernels, linked from source
+  { name: 'index_emu', pre: ['-I', path.join(root, 'native'), '-x', 'cu', '-c', path.join(root, 'cuda/dev/index_emu.cc')],
+    args: ['-I', path.join(root, 'native'), path.join(root, 'native/kernels/ref/index.cc')], ok: /index_emu: ok \(0 failed\)/ },
 ];
 let failed = 0;
 for (const c of checks) {

@@ -25,7 +25,8 @@ namespace nr {
   X(nrc_rmsnorm_bwd) X(nrc_maxpool2d_fwd) X(nrc_maxpool2d_bwd) X(nrc_avgpool2d_fwd) X(nrc_avgpool2d_bwd) \
   X(nrc_conv2d_fwd) X(nrc_conv2d_bwd_data) X(nrc_conv2d_bwd_filter) \
   X(nrc_scan) X(nrc_cumprod_bwd) X(nrc_sort) X(nrc_scatter_lines) X(nrc_copy_signed) \
-  X(nrc_flash_attn_fwd_ex) X(nrc_flash_attn_bwd)
+  X(nrc_flash_attn_fwd_ex) X(nrc_flash_attn_bwd) \
+  X(nrc_index_check) X(nrc_gather) X(nrc_scatter) X(nrc_index_gather) X(nrc_index_put) X(nrc_count_nonzero) X(nrc_nonzero)
 
 struct CudaApi {
 #define NR_CUDA_DECL(name) decltype(&::name) name = nullptr;

@@ -8,6 +8,7 @@ import { DType, isFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesMemory } from '../tensor';
 import { emptyCuda, cudaClone, cudaCopyInto, cudaFill } from './memory';
 import { CUSORT_OPS } from './sort';
+import { CUIDX_OPS } from './index';
 
 const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
 // nrc_binary_ext_op: activation backward (a = grad, b = saved input/output), comparisons, logical, rounding division
@@ -36,6 +37,7 @@ export function supportedOps(): string[] {
     'matmul', 'mm', 'bmm', 'linear', 'softmax (float32/float16/bfloat16)', 'sum', 'mean', 'to', 'contiguous', 'clone', 'copy_', 'fill_',
     'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray',
     ...CUSORT_OPS,
+    ...CUIDX_OPS,
   ];
 }
 

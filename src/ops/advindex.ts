@@ -2,6 +2,11 @@
 // (broadcast together) and bool masks, mixed freely. Basic items (integers, slices) make views;
 // tensor items run the native gather (index) or put (indexPut/indexPut_, optionally accumulating).
 // Also nonzero, maskedFill and maskedSelect, which are built on the same machinery.
+// On cuda the same argument blocks go to the CUDA kernels (src/cuda/index.ts). Devices (as PyTorch):
+// index tensors (integer or bool) of a cuda input may be on the CPU (they are copied to the device);
+// values must be on the input's device unless 0-dim; masks of maskedFill/maskedSelect must be on the
+// input's device; maskedFill's 0-dim value tensor may be anywhere. Bool-mask indexing, nonzero and
+// maskedSelect read the number of selected elements back from the GPU (a synchronous readback).
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, Shape, fmtShape, isTensor, broadcastShapes, broadcastStridesTo } from '../tensor';
@@ -12,6 +17,7 @@ import { where } from './binary';
 import { rawCopy } from './gather';
 import { DType } from '../dtype';
 import { checkTensor, fmtValue } from './check';
+import { indexOnDeviceOf, requireDeviceOf, cudaIndexGatherCall, cudaIndexPutCall, cudaNonzero } from '../cuda/index';
 
 /** A slice item: {start, end, step} (each optional, PyTorch's start:end:step). */
 export interface Slice { start?: number; end?: number; step?: number; }
@@ -73,6 +79,8 @@ function plan(x: Tensor, items: IndexItem[], op: string): Plan {
     }
     if (isTensor(it)) {
       it._check(op);
+      const moved = indexOnDeviceOf(op, x, it);
+      if (moved !== it) { temps.push(moved); it = moved; }
       if (it.dtype === 'bool') {
         const m = it.ndim;
         if (m === 0) throw new Error(`${op}: 0-dim bool indices are not implemented`);
@@ -135,7 +143,7 @@ function indexViews(idx: Tensor[], bShape: Shape, op: string): [Tensor, number[]
 /** out = v[adv] (no autograd): the native gather over v permuted to (adv dims..., rest...). */
 function gatherAdvanced(v: Tensor, dims: number[], idx: Tensor[], op: string): Tensor {
   const L = layout(v, dims, idx, op);
-  const out = Tensor.empty(L.shape, v.dtype);
+  const out = Tensor.empty(L.shape, v.dtype, false, op, v.device);
   const xorder = [...dims, ...L.rest];
   const views = indexViews(idx, L.bShape, op);
   const w = args().num(dims.length).nums(dims)
@@ -143,7 +151,8 @@ function gatherAdvanced(v: Tensor, dims: number[], idx: Tensor[], op: string): T
     .view(v, xorder.map((d) => v.shape[d]), xorder.map((d) => v.strides[d]));
   for (const [t, st] of views) w.view(t, L.bShape, st);
   try {
-    native().indexGather(out.storage.buf, v.storage.buf, ...views.map(([t]) => t.storage.buf), op);
+    if (v.device === 'cuda') cudaIndexGatherCall(out, v, views.map(([t]) => t), op);
+    else native().indexGather(out.storage.buf, v.storage.buf, ...views.map(([t]) => t.storage.buf), op);
   } catch (e) { out.dispose(); throw e; } finally {
     views.forEach(([t], i) => { if (t !== idx[i]) t.dispose(); });
   }
@@ -161,7 +170,8 @@ function putAdvanced(v: Tensor, dims: number[], idx: Tensor[], values: Tensor, a
     .view(values, L.kernelPerm.map((d) => L.shape[d]), L.kernelPerm.map((d) => vst[d]));
   for (const [t, st] of views) w.view(t, L.bShape, st);
   try {
-    native().indexPut(v.storage.buf, values.storage.buf, ...views.map(([t]) => t.storage.buf), op);
+    if (v.device === 'cuda') cudaIndexPutCall(v, values, views.map(([t]) => t), op);
+    else native().indexPut(v.storage.buf, values.storage.buf, ...views.map(([t]) => t.storage.buf), op);
   } finally {
     views.forEach(([t], i) => { if (t !== idx[i]) t.dispose(); });
   }
@@ -196,17 +206,19 @@ export function index(x: Tensor, indices: IndexItem[] | IndexItem): Tensor {
   }
   const [ts, rebuild] = tensorSlots(items);
   const xshape = x.shape;
-  return attach(out, op, [x], (g, saved) => [indexPut(Tensor.empty(xshape, g.dtype, true), rebuild(saved), g, { accumulate: true })], ts);
+  return attach(out, op, [x], (g, saved) => [indexPut(Tensor.empty(xshape, g.dtype, true, 'backward', g.device), rebuild(saved), g, { accumulate: true })], ts);
 }
 
 function valuesOf(values: Tensor | number | boolean, x: Tensor, op: string): Tensor {
   if (isTensor(values)) {
     values._check(op);
     if (values.dtype !== x.dtype) throw new TypeError(`${op}: values (${values.dtype}) and the indexed tensor (${x.dtype}) must have the same dtype`);
+    if (values.device !== x.device && values.ndim === 0) return values.to(x.device);   // scalar-like: moved
+    requireDeviceOf(op, x, ['values', values]);
     return values;
   }
   if (typeof values !== 'number' && typeof values !== 'boolean') throw new TypeError(`${op}: values must be a tensor or a number`);
-  return Tensor.empty([], x.dtype).fill_(values);
+  return Tensor.empty([], x.dtype, false, op, x.device).fill_(values);
 }
 
 /** Writes values into x[indices] in place (x's storage, no autograd). */
@@ -250,6 +262,7 @@ export function indexPut(x: Tensor, indices: IndexItem[] | IndexItem, values: Te
 /** torch.nonzero: int64 (n, ndim) coordinates of the non-zero elements in row-major order; asTuple gives one vector per dim. */
 export function nonzero(x: Tensor): Tensor {
   checkTensor(x, 'nonzero', 'the input');
+  if (x.device === 'cuda') return cudaNonzero(x);
   args().view(x);
   const n: number = native().nonzeroCount(x.storage.buf);
   const out = Tensor.empty([n, x.ndim], 'int64');
@@ -262,6 +275,7 @@ function checkMask(x: Tensor, mask: Tensor, op: string): void {
   if (!isTensor(mask)) throw new TypeError(`${op}: mask must be a bool tensor`);
   checkTensor(mask, op, 'the mask');
   if (mask.dtype !== 'bool') throw new TypeError(`${op}: mask must be a bool tensor, got ${mask.dtype}`);
+  requireDeviceOf(op, x, ['mask', mask]);
 }
 
 /** x with value where mask is true (mask broadcasts to x's shape; value a number or 0-dim tensor). */
@@ -276,10 +290,10 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   let v: Tensor;
   if (isTensor(value)) {
     if (value.ndim !== 0) throw new RangeError(`${op}: value must be a number or a 0-dim tensor, got shape ${fmtShape(value.shape)}`);
-    v = value.dtype === x.dtype ? value : value.to(x.dtype);
+    v = value.dtype === x.dtype && value.device === x.device ? value : value.to({ dtype: x.dtype, device: x.device });
   } else if (typeof value !== 'number' && typeof value !== 'boolean') {
     throw new TypeError(`${op}: value must be a number or a 0-dim tensor, got ${fmtValue(value)}`);
-  } else v = Tensor.empty([], x.dtype).fill_(value);
+  } else v = Tensor.empty([], x.dtype, false, op, x.device).fill_(value);
   return where(mask, v, x);
 }
 
@@ -307,7 +321,7 @@ defineMethods('advindex', {
   nonzero(o: { asTuple?: boolean } = {}) {
     const nz = nonzero(this);
     if (!o?.asTuple) return nz;
-    const cols = this.ndim === 0 ? [Tensor.empty([nz.shape[0]], 'int64', true)] : nz.unbind(1).map((c) => c.contiguous());
+    const cols = this.ndim === 0 ? [Tensor.empty([nz.shape[0]], 'int64', true, 'nonzero', this.device)] : nz.unbind(1).map((c) => c.contiguous());
     return cols;
   },
   maskedFill(mask: Tensor, value: number | Tensor) { return maskedFill(this, mask, value); },

@@ -2,6 +2,9 @@
 // scatterReduce, indexSelect, indexAdd, indexFill, and their in-place variants (no autograd: use
 // them under noGrad or on tensors that do not require grad). Each out-of-place op has its backward
 // here. index_select/index_add run the gather/scatter kernels with a broadcast (0-strided) index.
+// On cuda the same argument blocks go to the CUDA kernels (src/cuda/index.ts); index and src must be
+// on the input's device (as PyTorch), and float16/bfloat16 reductions run natively there (atomics that
+// round after every step) instead of through a float32 copy.
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor, Shape, normDim, fmtShape, isTensor } from '../tensor';
@@ -9,6 +12,7 @@ import { attach, isGradEnabled } from '../autograd';
 import { defineMethods } from './registry';
 import { DType, isFloat } from '../dtype';
 import { fmtValue } from './check';
+import { requireDeviceOf, cudaGatherCall, cudaScatterCall } from '../cuda/index';
 
 declare module '../tensor' {
   interface Tensor {
@@ -48,8 +52,10 @@ function asTensor(x: unknown, op: string, what = 'input'): Tensor {
 /** A contiguous copy with no autograd (the buffer an out-of-place scatter writes into). */
 export function rawCopy(x: Tensor): Tensor { return Tensor.empty(x.shape, x.dtype, false, 'copy', x.device).copy_(x); }
 
-/** A 0-dim tensor of dtype holding value. */
-function scalarOf(value: number | boolean, dtype: DType): Tensor { return Tensor.empty([], dtype).fill_(value); }
+/** A 0-dim tensor of dtype holding value, on device. */
+function scalarOf(value: number | boolean, dtype: DType, device: Tensor['device']): Tensor {
+  return Tensor.empty([], dtype, false, 'scatter', device).fill_(value);
+}
 
 /** Shape and strides a 0-dim tensor is passed with (a 1-element vector, as PyTorch treats it here). */
 function lifted(shape: Shape, strides: Shape): [Shape, Shape] { return shape.length ? [shape, strides] : [[1], [0]]; }
@@ -62,12 +68,14 @@ function refuseGrad(op: string, ...ts: (Tensor | number)[]): void {
 
 /** out[p] = x[p with p[dim] = index[p]] through the native kernel (no autograd); out has the index view's shape. */
 function runGather(x: Tensor, d: number, index: Tensor, op: string, indexShape: Shape = index.shape, indexStrides: Shape = index.strides): Tensor {
-  const out = Tensor.empty(indexShape, x.dtype);
+  requireDeviceOf(op, x, ['index', index]);
+  const out = Tensor.empty(indexShape, x.dtype, false, op, x.device);
   const [ish, ist] = lifted(indexShape, indexStrides);
   const [xsh, xst] = lifted(x.shape, x.strides);
   args().num(d).view(out, ish, lifted(out.shape, out.strides)[1]).view(x, xsh, xst).view(index, ish, ist);
   try {
-    native().gather(out.storage.buf, x.storage.buf, index.storage.buf, op);
+    if (x.device === 'cuda') cudaGatherCall(out, x, index, op);
+    else native().gather(out.storage.buf, x.storage.buf, index.storage.buf, op);
   } catch (e) { out.dispose(); throw e; }
   return out;
 }
@@ -79,7 +87,8 @@ function runGather(x: Tensor, d: number, index: Tensor, op: string, indexShape: 
 function runScatter(out: Tensor, d: number, index: Tensor, src: Tensor | number | boolean, mode: Mode, op: string,
   indexShape: Shape = index.shape, indexStrides: Shape = index.strides): void {
   out._check(op);
-  if (mode !== 'assign' && (out.dtype === 'float16' || out.dtype === 'bfloat16')) {
+  requireDeviceOf(op, out, ['index', index], ['src', src]);
+  if (mode !== 'assign' && (out.dtype === 'float16' || out.dtype === 'bfloat16') && out.device === 'cpu') {
     // computed in float32, written back
     const o32 = out.detach().to('float32');
     const s32 = isTensor(src) && src.dtype === out.dtype ? src.detach().to('float32') : src;
@@ -91,13 +100,14 @@ function runScatter(out: Tensor, d: number, index: Tensor, src: Tensor | number 
   if (isTensor(src) && src.dtype !== out.dtype) {
     throw new TypeError(`${op}: self (${out.dtype}) and src (${src.dtype}) must have the same dtype`);
   }
-  const s = isTensor(src) ? src._check(op) : scalarOf(src, out.dtype);
+  const s = isTensor(src) ? src._check(op) : scalarOf(src, out.dtype, out.device);
   const [ish, ist] = lifted(indexShape, indexStrides);
   const [osh, ost] = lifted(out.shape, out.strides);
   const [ssh, sst] = isTensor(src) ? lifted(s.shape, s.strides) : [ish, ish.map(() => 0)];
   args().num(MODE[mode]).num(d).view(out, osh, ost).view(index, ish, ist).view(s, ssh, sst);
   try {
-    native().scatter(out.storage.buf, index.storage.buf, s.storage.buf, op);
+    if (out.device === 'cuda') cudaScatterCall(out, index, s, op);
+    else native().scatter(out.storage.buf, index.storage.buf, s.storage.buf, op);
   } finally { if (s !== src) s.dispose(); }
 }
 
@@ -123,10 +133,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim(dim, x.ndim, 'gather');
   const out = runGather(x, d, index, 'gather');
   const xshape = x.shape;
-  return attach(out, 'gather', [x], (g, [idx]) => [scatterAdd(zerosOf(xshape, g.dtype), d, idx, g)], [index]);
+  return attach(out, 'gather', [x], (g, [idx]) => [scatterAdd(zerosOf(xshape, g), d, idx, g)], [index]);
 }
 
-const zerosOf = (shape: Shape, dtype: DType) => Tensor.empty(shape, dtype, true);
+/** Zeros of shape with g's dtype and device (the gradient buffers of gather/indexSelect). */
+const zerosOf = (shape: Shape, g: Tensor) => Tensor.empty(shape, g.dtype, true, 'backward', g.device);
 
 /**
  * torch.scatter (out of place): a copy of x with out[p with p[dim] = index[p]] = src[p] (src a tensor
@@ -189,9 +200,9 @@ export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor
     const mode: Mode = reduce === 'sum' || reduce === 'mean' ? 'add' : reduce === 'prod' ? 'multiply' : reduce;
     runScatter(out, d, index, src, mode, op);
     if (reduce === 'mean') {
-      counts = Tensor.empty(x.shape, x.dtype === 'float16' || x.dtype === 'bfloat16' ? 'float32' : x.dtype).fill_(includeSelf ? 1 : 0);
+      counts = Tensor.empty(x.shape, x.dtype === 'float16' || x.dtype === 'bfloat16' ? 'float32' : x.dtype, false, op, x.device).fill_(includeSelf ? 1 : 0);
       runScatter(counts, d, index, 1, 'add', op);
-      const c = counts.clamp(1, null);
+      const c = counts.add(counts.eq(0).to(counts.dtype));   // max(counts, 1): counts >= 0
       counts.dispose();
       counts = c;
       const m = isFloat(x.dtype) ? out.div(counts) : out.div(counts, { roundingMode: 'floor' });
@@ -219,7 +230,7 @@ export function scatterReduce(x: Tensor, dim: number, index: Tensor, src: Tensor
       default: {
         // amax/amin: the gradient is split evenly among x (if included) and src elements equal to the result
         let selfHit = sx.eq(so);
-        if (!includeSelf) selfHit = selfHit.logicalAnd(scatter(Tensor.empty(xshape, 'bool').fill_(true), d, idx, 0));
+        if (!includeSelf) selfHit = selfHit.logicalAnd(scatter(Tensor.empty(xshape, 'bool', false, op, g.device).fill_(true), d, idx, 0));
         selfHit = selfHit.to(g.dtype);
         const srcHit = gi.eq(gather(so, d, idx)).to(g.dtype);
         const n = scatterAdd(selfHit, d, idx, srcHit);
@@ -256,7 +267,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor, op = 'indexSe
   const [ish, ist] = broadcastIndex(index, d, shape);
   const out = runGather(x, d, index, op, ish, ist);
   const xshape = x.shape;
-  return attach(out, op, [x], (g, [idx]) => [indexAdd(zerosOf(xshape, g.dtype), d, idx, g, { op })], [index]);
+  return attach(out, op, [x], (g, [idx]) => [indexAdd(zerosOf(xshape, g), d, idx, g, { op })], [index]);
 }
 
 function checkSource(x: Tensor, d: number, index: Tensor, source: Tensor, op: string): void {
