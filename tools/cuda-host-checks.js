@@ -1,7 +1,8 @@
 // Runs the host checks of the CUDA kernels, which need nvcc but no GPU (CI runs them after
 // build:cuda): cuda/dev/ext_host_check.cu (the extended elementwise op definitions and the Philox
 // generator, bit for bit against the CPU scalar code) and cuda/dev/conv_emu.cc (the convolution
-// loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution).
+// loaders, tile maps, epilogues and split-K ranges on the CPU against a float64 convolution) and
+// cuda/dev/cumisc_host_check.cc (optimizer steps, cross-entropy rows, adaptive pooling windows).
 // Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -27,6 +28,9 @@ const checks = [
   { name: 'ext_host_check', args: [path.join(root, 'cuda/dev/ext_host_check.cu')], ok: /PASS philox/ },
   // compiled as CUDA to an object, then linked with the library's other objects (host symbols)
   { name: 'conv_emu', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/conv_emu.cc')], args: [...objs(/^conv/)], ok: /conv_emu: ok \(0 failed\)/ },
+  // cumisc: optimizer steps, cross-entropy row pieces and adaptive-pool windows against the CPU reference kernels
+  { name: 'cumisc_host_check', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/cumisc_host_check.cc')],
+    args: [path.join(root, 'native/kernels/ref/optim.cc'), path.join(root, 'native/kernels/ref/loss.cc')], ok: /cumisc_host_check: ok/ },
 ];
 let failed = 0;
 for (const c of checks) {

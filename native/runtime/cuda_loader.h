@@ -23,7 +23,8 @@ namespace nr {
   X(nrc_unary_strided) X(nrc_binary_ext) X(nrc_where_strided) X(nrc_dropout) \
   X(nrc_reduce_rows) X(nrc_argreduce_rows) X(nrc_sgd) X(nrc_batchnorm_fwd) X(nrc_batchnorm_bwd) X(nrc_rmsnorm_fwd) \
   X(nrc_rmsnorm_bwd) X(nrc_maxpool2d_fwd) X(nrc_maxpool2d_bwd) X(nrc_avgpool2d_fwd) X(nrc_avgpool2d_bwd) \
-  X(nrc_conv2d_fwd) X(nrc_conv2d_bwd_data) X(nrc_conv2d_bwd_filter)
+  X(nrc_conv2d_fwd) X(nrc_conv2d_bwd_data) X(nrc_conv2d_bwd_filter) \
+  X(nrc_cross_entropy_ext_fwd) X(nrc_cross_entropy_ext_bwd) X(nrc_nll_fwd) X(nrc_nll_bwd) X(nrc_adam_ext) X(nrc_rmsprop) X(nrc_adagrad) X(nrc_adaptive_avgpool2d_fwd) X(nrc_adaptive_avgpool2d_bwd) X(nrc_fill_pattern)
 
 struct CudaApi {
 #define NR_CUDA_DECL(name) decltype(&::name) name = nullptr;

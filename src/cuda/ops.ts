@@ -7,6 +7,7 @@ import { args } from '../backend/args';
 import { DType, isFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesMemory } from '../tensor';
 import { emptyCuda, cudaClone, cudaCopyInto, cudaFill } from './memory';
+import { CUMISC_OPS } from './cumisc';
 
 const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
 // nrc_binary_ext_op: activation backward (a = grad, b = saved input/output), comparisons, logical, rounding division
@@ -33,7 +34,9 @@ export function supportedOps(): string[] {
   return [...Object.keys(BINARY), ...Object.keys(BINARY_EXT).filter((n) => !n.endsWith('_bw')), ...Object.keys(UNARY).filter((n) => n !== 'gelu_tanh'),
     'where', 'dropout', 'layerNorm', 'crossEntropy', 'embedding', 'Adam/AdamW (float32 parameters)', 'scaledDotProductAttention',
     'matmul', 'mm', 'bmm', 'linear', 'softmax (float32/float16/bfloat16)', 'sum', 'mean', 'to', 'contiguous', 'clone', 'copy_', 'fill_',
-    'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray'];
+    'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray',
+    ...CUMISC_OPS,
+  ];
 }
 
 /** Throws unless every tensor operand is on the same device as the first. */

@@ -1,6 +1,6 @@
 // Device runner of the GPU checks: node test/gpu/run.js <package dir> [name filter]. Loads the built
 // package (dist/cjs + addon, which finds libneurona_cuda.so by its normal search), runs every check of
-// checks_tensor.js and checks_layers.js with a small expect() implementation (the device machine has
+// checks_tensor.js, checks_layers.js and checks_cumisc.js with a small expect() implementation (the device machine has
 // no dev dependencies), prints one line per check and exits non-zero on any failure.
 'use strict';
 const path = require('path');
@@ -44,7 +44,7 @@ async function main() {
   const d = nr.cuda.info().devices[0];
   console.log(`gpu checks on ${d.name} (cc ${d.cc}), library ${nr.cuda.info().library}`);
   let failed = 0, ran = 0;
-  for (const file of ['checks_tensor', 'checks_layers']) {
+  for (const file of ['checks_tensor', 'checks_layers', 'checks_cumisc']) {
     for (const [name, fn] of Object.entries(require(`./${file}`)(nr, expect))) {
       if (filter && !name.includes(filter)) continue;
       ran++;
