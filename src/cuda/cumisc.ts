@@ -295,3 +295,23 @@ export function cudaComposedBinary(name: string, label: string, x: Tensor, y: Te
   r.dispose();
   return into;
 }
+
+type Reducer = (name: string, x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType, param?: number) => Tensor;
+
+/**
+ * p-norm of a float cuda tensor over dims for p other than 2 (the reference's definitions): p = inf / -inf:
+ * max / min of |x| (NaN propagates), p = 0: count of non-zeros, p = 1: sum |x|, else (sum |x|^p)^(1/p).
+ * Composed of cuda ops with float32 (float64 for float64) accumulation; no autograd nodes.
+ */
+export function cudaNormP(x: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType, p: number, reduce: Reducer): Tensor {
+  const acc = accOf(x.dtype);
+  return noGrad(() => {
+    const a = x.abs();
+    let r: Tensor;
+    if (p === Infinity || p === -Infinity) r = reduce(p > 0 ? 'amax' : 'amin', a, dims, keepdim, a.dtype);
+    else if (p === 0) r = reduce('sum', cudaBinary('ne', 'norm', x, 0, x.dtype, 1, 0).to(acc), dims, keepdim, acc);
+    else if (p === 1) r = reduce('sum', a.to(acc), dims, keepdim, acc);
+    else r = reduce('sum', a.to(acc).pow(p), dims, keepdim, acc).pow(1 / p);
+    return r.dtype === outDtype ? r : r.to(outDtype);
+  });
+}

@@ -9,7 +9,7 @@ import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { emptyCuda, cudaClone, cudaFill, ownedContiguous, contiguousAs, zerosF32 } from './memory';
 import { checkSameDevice, cudaUnary, cudaBinary, tf32Allowed } from './ops';
-import { cudaBatchNormEvalStats, cudaBatchNormEvalBackward } from './cumisc';
+import { cudaBatchNormEvalStats, cudaBatchNormEvalBackward, cudaNormP } from './cumisc';
 
 const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4, sumsq: 5 };
 
@@ -84,6 +84,7 @@ export function cudaReduce(name: string, x: Tensor, dims: readonly number[], kee
     r.dispose();
     return c;
   }
+  if (name === 'norm') return cudaNormP(x, dims, keepdim, outDtype, param, cudaReduce);
   if (name === 'any' || name === 'all') {
     // (x != 0) as float32, then max (any) or min (all) of each group, back to bool
     const nz = cudaBinary('ne', name, x, 0, x.dtype === 'bool' ? 'uint8' : x.dtype, 1, 0);

@@ -149,6 +149,7 @@ module.exports = function checks(nr, expect) {
       sameAsCpu([x.abs().add(0.1)], (t) => t.log2().add(t.log10()), 1e-5);
       sameAsCpu([x], (t) => t.exp2().add(t.frac()), 1e-5);
       close(back(F.step(onGpu(x))), F.step(x), 0);
+      for (const [p, d] of [[1, 1], [Infinity, undefined], [3, [0]], [0, 1], [-Infinity, 0]]) sameAsCpu([x], (t) => t.norm(p, d), 1e-5);
       const xi = nr.randint(-9, 9, [30]);
       expect(back(onGpu(xi).clamp(-3, 4)).toArray()).toEqual(xi.clamp(-3, 4).toArray());
       for (const dtype of ['float64', 'int32', 'int64', 'uint8', 'bool', 'float32', 'bfloat16']) {
@@ -179,6 +180,7 @@ module.exports = function checks(nr, expect) {
       layerSame(() => new nn.RMSNorm(12), [x3], 1e-4);
       layerSame(() => new nn.GroupNorm(2, 4), [x3], 1e-4);
       layerSame(() => new nn.Embedding(20, 6, { paddingIdx: 3 }), [nr.tensor([[1, 3, 19], [0, 3, 7]], { dtype: 'int64' })], 1e-5);
+      layerSame(() => new nn.Embedding(20, 6, { maxNorm: 1, normType: 1 }), [nr.tensor([[1, 3, 19], [0, 3, 7]], { dtype: 'int64' })], 1e-5);
       layerSame(() => new nn.Sequential(new nn.Dropout(0.3), new nn.Flatten(), new nn.Unflatten(1, [2, 5])), [x2], 1e-6, (m, x) => { m.eval(); return m.forward(x); });
       for (const A of [nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Mish, nn.Softplus, nn.Hardtanh]) layerSame(() => new A(), [x2], 1e-5);
       layerSame(() => new nn.Softmax(1), [x2], 1e-5);
