@@ -440,6 +440,46 @@ NRC_API nrc_status nrc_count_nonzero(nrc_dtype dt, const void* x, const nrc_view
  * temporary workspace from nrc_malloc (per-block counts and their prefix sums). */
 NRC_API nrc_status nrc_nonzero(nrc_dtype dt, const void* x, const nrc_view* xv, int64_t* out, int64_t rows);
 /* ---- end of cuidx ---- */
+/* ---- cumisc: weighted/smoothed cross-entropy and NLL, Adam (amsgrad, L2), RMSprop, Adagrad, adaptive
+ * average pooling, typed fills (cuda/loss_ext.cu, optim_ext.cu, pool_adaptive.cu, fill_ext.cu) ----
+ * Cross-entropy / NLL over contiguous (rows, C) input of dt (F32/F16/BF16/F64) with int64 targets (rows);
+ * weight (C, may be NULL), loss, lse, wt, g (rows) are of acc_dt = F64 for F64 input, else F32. Semantics
+ * of the CPU reference (torch 1.13): loss = (1-e)*-w[t]*(x[t]-lse) + e/C*-sum_c w[c]*(x[c]-lse), wt = w[t];
+ * rows whose target equals ignore_index give loss 0, wt 0, gradient 0; other targets outside [0, C)
+ * are flagged (reported by the next nrc_sync) and treated as ignored. dlogits/dx are overwritten. */
+NRC_API nrc_status nrc_cross_entropy_ext_fwd(nrc_dtype dt, const void* logits, const int64_t* targets, nrc_dtype acc_dt,
+                                             const void* weight, int64_t ignore_index, double smoothing, void* loss, void* lse,
+                                             void* wt, size_t rows, size_t C);
+NRC_API nrc_status nrc_cross_entropy_ext_bwd(nrc_dtype dt, const void* g, const void* logits, const int64_t* targets,
+                                             nrc_dtype acc_dt, const void* weight, int64_t ignore_index, double smoothing,
+                                             const void* lse, void* dlogits, size_t rows, size_t C);
+/* loss = -w[t] * x[t], wt = w[t]; dx[i, t] = -g[i] * w[t], 0 elsewhere. */
+NRC_API nrc_status nrc_nll_fwd(nrc_dtype dt, const void* x, const int64_t* targets, nrc_dtype acc_dt, const void* weight,
+                               int64_t ignore_index, void* loss, void* wt, size_t rows, size_t C);
+NRC_API nrc_status nrc_nll_bwd(nrc_dtype dt, const void* g, const int64_t* targets, nrc_dtype acc_dt, const void* weight,
+                               int64_t ignore_index, void* dx, size_t rows, size_t C);
+/* Optimizer steps on float32 params and state (n, contiguous), grad of grad_dt (F32/F16/BF16) times
+ * grad_scale, formulas and operation order of native/kernels/ref/optim.cc (torch.optim semantics).
+ * Adam: max_v NULL = no amsgrad, else max_exp_avg_sq; decoupled = AdamW decay p *= 1 - lr*wd, else L2
+ * (g += wd*p). RMSprop: grad_avg NULL = not centered; momentum_buf needed exactly when momentum > 0.
+ * Adagrad: clr = lr / (1 + (step-1)*lr_decay) computed by the caller. */
+NRC_API nrc_status nrc_adam_ext(float* param, const void* grad, nrc_dtype grad_dt, float* m, float* v, float* max_v, size_t n,
+                                float lr, float beta1, float beta2, float eps, float weight_decay, int step, int decoupled,
+                                int maximize, float grad_scale);
+NRC_API nrc_status nrc_rmsprop(float* param, const void* grad, nrc_dtype grad_dt, float* square_avg, float* grad_avg,
+                               float* momentum_buf, size_t n, float lr, float alpha, float eps, float weight_decay,
+                               float momentum, int maximize, float grad_scale);
+NRC_API nrc_status nrc_adagrad(float* param, const void* grad, nrc_dtype grad_dt, float* sum, size_t n, float clr, float eps,
+                               float weight_decay, int maximize, float grad_scale);
+/* Adaptive average pooling, planes = N*C contiguous planes x (planes, H, W) <-> y (planes, P, Q), any sizes >= 1
+ * (windows [floor(o*in/out), ceil((o+1)*in/out))), dt F32/F16/BF16/F64; the backward overwrites dx. */
+NRC_API nrc_status nrc_adaptive_avgpool2d_fwd(nrc_dtype dt, const void* x, void* y, int64_t planes, int64_t H, int64_t W,
+                                              int64_t P, int64_t Q);
+NRC_API nrc_status nrc_adaptive_avgpool2d_bwd(nrc_dtype dt, const void* dy, void* dx, int64_t planes, int64_t H, int64_t W,
+                                              int64_t P, int64_t Q);
+/* out (n elements of elem_size 1/2/4/8 bytes, aligned) = the element bit pattern `pattern` (host memory). */
+NRC_API nrc_status nrc_fill_pattern(void* out, size_t n, size_t elem_size, const void* pattern);
+/* ---- end of cumisc ---- */
 #ifdef __cplusplus
 }
 #endif

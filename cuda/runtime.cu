@@ -318,7 +318,7 @@ nrc_status nrc_sync(void) {
     NRC_CUDA(cudaMemset(s.flag, 0, sizeof(int)), "nrc_sync");
     std::string msg = "a kernel found invalid input:";
     if (flag & kFlagEmbeddingIndex) msg += " embedding index out of range [0, V);";
-    if (flag & kFlagTargetIndex) msg += " cross-entropy target out of range [0, V) (and not -100);";
+    if (flag & kFlagTargetIndex) msg += " cross-entropy/NLL target out of range [0, C) (and not the ignore index);";
     return set_error(NRC_ERR_DEVICE_ASSERT, msg);
   }
   return NRC_OK;

@@ -5,7 +5,8 @@
 // cuda/dev/sort_host_check.cu (sort keys, bitonic schedules and the warp-scan split against std::stable_sort),
 // cuda/dev/flash_emu.cc (flash attention forward/backward tile loops, masks and causal offsets,
 // emulated in float64 against naive attention and its gradients),
-// cuda/dev/index_emu.cc (the indexing kernels' bodies and index math against native/kernels/ref/index.cc).
+// cuda/dev/index_emu.cc (the indexing kernels' bodies and index math against native/kernels/ref/index.cc),
+// cuda/dev/cumisc_host_check.cc (optimizer steps, cross-entropy rows, adaptive pooling windows).
 // Each is compiled with nvcc into a temporary folder and must print its own pass line and exit 0.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -38,6 +39,9 @@ const checks = [
   // indexing kernels' index math (index_math.cuh) against the CPU reference kernels, linked from source
   { name: 'index_emu', pre: ['-I', path.join(root, 'native'), '-x', 'cu', '-c', path.join(root, 'cuda/dev/index_emu.cc')],
     args: ['-I', path.join(root, 'native'), path.join(root, 'native/kernels/ref/index.cc')], ok: /index_emu: ok \(0 failed\)/ },
+  // cumisc: optimizer steps, cross-entropy row pieces and adaptive-pool windows against the CPU reference kernels
+  { name: 'cumisc_host_check', pre: ['-x', 'cu', '-c', path.join(root, 'cuda/dev/cumisc_host_check.cc')],
+    args: [path.join(root, 'native/kernels/ref/optim.cc'), path.join(root, 'native/kernels/ref/loss.cc')], ok: /cumisc_host_check: ok/ },
 ];
 let failed = 0;
 for (const c of checks) {

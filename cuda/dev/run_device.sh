@@ -10,7 +10,7 @@ set -uo pipefail
 SRC=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 OUT=${OUT:-/tmp/nrc-out}
 BUILD=${BUILD:-/tmp/nrc-build}
-HARNESSES=${HARNESSES:-"gemm attention attention_bwd memory adamw softmax layernorm strided elementwise_ext conv reduce_rows sgd batchnorm rmsnorm pool2d sort scan index"}
+HARNESSES=${HARNESSES:-"gemm attention attention_bwd memory adamw softmax layernorm strided elementwise_ext conv reduce_rows sgd batchnorm rmsnorm pool2d sort scan index loss_ext optim_ext pool_adaptive"}
 mkdir -p "$OUT"
 LOG=$OUT/run.log
 exec > >(tee -a "$LOG") 2>&1

@@ -26,7 +26,8 @@ namespace nr {
   X(nrc_conv2d_fwd) X(nrc_conv2d_bwd_data) X(nrc_conv2d_bwd_filter) \
   X(nrc_scan) X(nrc_cumprod_bwd) X(nrc_sort) X(nrc_scatter_lines) X(nrc_copy_signed) \
   X(nrc_flash_attn_fwd_ex) X(nrc_flash_attn_bwd) \
-  X(nrc_index_check) X(nrc_gather) X(nrc_scatter) X(nrc_index_gather) X(nrc_index_put) X(nrc_count_nonzero) X(nrc_nonzero)
+  X(nrc_index_check) X(nrc_gather) X(nrc_scatter) X(nrc_index_gather) X(nrc_index_put) X(nrc_count_nonzero) X(nrc_nonzero) \
+  X(nrc_cross_entropy_ext_fwd) X(nrc_cross_entropy_ext_bwd) X(nrc_nll_fwd) X(nrc_nll_bwd) X(nrc_adam_ext) X(nrc_rmsprop) X(nrc_adagrad) X(nrc_adaptive_avgpool2d_fwd) X(nrc_adaptive_avgpool2d_bwd) X(nrc_fill_pattern)
 
 struct CudaApi {
 #define NR_CUDA_DECL(name) decltype(&::name) name = nullptr;

@@ -9,6 +9,7 @@ import { Tensor, numelOf } from '../tensor';
 import { attach, noGrad } from '../autograd';
 import { emptyCuda, cudaClone, cudaFill, ownedContiguous, contiguousAs, zerosF32 } from './memory';
 import { checkSameDevice, cudaUnary, cudaBinary, tf32Allowed } from './ops';
+import { cudaBatchNormEvalStats, cudaBatchNormEvalBackward, cudaNormP } from './cumisc';
 
 const CODES: Record<string, number> = { sum: 0, mean: 1, amax: 2, amin: 3, max: 2, min: 3, prod: 4, sumsq: 5 };
 
@@ -83,6 +84,7 @@ export function cudaReduce(name: string, x: Tensor, dims: readonly number[], kee
     r.dispose();
     return c;
   }
+  if (name === 'norm') return cudaNormP(x, dims, keepdim, outDtype, param, cudaReduce);
   if (name === 'any' || name === 'all') {
     // (x != 0) as float32, then max (any) or min (all) of each group, back to bool
     const nz = cudaBinary('ne', name, x, 0, x.dtype === 'bool' ? 'uint8' : x.dtype, 1, 0);
@@ -169,11 +171,14 @@ export function cudaBatchNorm(x: Tensor, rm: Tensor | null, rv: Tensor | null, w
   for (const t of [rm, rv]) if (t) a.view(t);
   native().cudaBatchNormFwd(xc.storage.ptr, wc?.storage.ptr ?? 0, bc?.storage.ptr ?? 0, y.storage.ptr, mean.storage.ptr, rstd.storage.ptr,
     rm?.storage.ptr ?? 0, rv?.storage.ptr ?? 0);
-  if (training) { if (rm) rm.storage.version++; if (rv) rv.storage.version++; }
+  if (training) { if (rm) rm.storage.version++; if (rv) rv.storage.version++; } else cudaBatchNormEvalStats(mean, rstd, rm!, rv!, eps);
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   const out = attach(y, op, inputs, (g, saved) => {
-    if (!training) throw new Error(`${op}: backward through eval-mode batch norm is not implemented for cuda tensors yet`);
     const [sx, sm, sr] = saved, sw = wc ? saved[3] : null;
+    if (!training) {
+      const [ex, ew, eb] = cudaBatchNormEvalBackward(g.reshape([N, C, S]), sx, sm, sr, sw, !!w, !!b);
+      return [ex.reshape(x.shape), ...(w ? [ew!.to(w.dtype)] : []), ...(b ? [eb!.to(b.dtype)] : [])];
+    }
     const gc = contiguousAs(g.reshape([N, C, S]), x.dtype);
     const dx = emptyCuda([N, C, S], x.dtype, op), dw = zerosF32([C], op), db = zerosF32([C], op);
     const aa = args().view(gc).view(sx);

@@ -107,7 +107,8 @@ export function ownedContiguous(t: Tensor, dtype: DType = t.dtype, shape?: reado
 
 /**
  * Fills a cuda tensor (any layout) with a value: the library's fill kernel for contiguous float32/
- * float16/bfloat16 memory, else a one-element upload broadcast by a device copy.
+ * float16/bfloat16 memory, the typed device fill (the CPU fill's conversion) for other contiguous
+ * memory, else a filled one-element device tensor broadcast by a device copy. No host upload.
  */
 export function cudaFill(t: Tensor, value: number): void {
   if ((t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') && t.isContiguous()) {
@@ -115,11 +116,10 @@ export function cudaFill(t: Tensor, value: number): void {
     native().cudaFillFloat(t.storage.ptr);
     return;
   }
-  const one = Tensor.empty([], t.dtype, false, 'fill_');
-  one.fill_(value);
-  const dev = toCuda(one, t.dtype);
-  one.dispose();
-  try { cudaCopyInto(t, dev, t.shape.map(() => 0)); } finally { dev.dispose(); }
+  const fillTyped = (d: Tensor) => { args().num(value).view(d); native().cudaFillValue(d.storage.ptr); };
+  if (t.isContiguous()) { fillTyped(t); return; }
+  const dev = emptyCuda([], t.dtype, 'fill_');
+  try { fillTyped(dev); cudaCopyInto(t, dev, t.shape.map(() => 0)); } finally { dev.dispose(); }
 }
 
 /** The bytes of a contiguous cuda tensor, read on a worker thread after the queued kernels finish. */

@@ -9,6 +9,7 @@ import { attach, noGrad } from '../autograd';
 import { nextCounters } from '../random';
 import { emptyCuda, ownedContiguous, contiguousAs, zerosF32 } from './memory';
 import { checkSameDevice } from './ops';
+import { cudaCrossEntropyExt } from './cumisc';
 
 const FLOATS = new Set<DType>(['float32', 'float16', 'bfloat16']);
 
@@ -56,10 +57,9 @@ export function cudaLayerNormRows(op: string, x2: Tensor, w: Tensor | null, b: T
 export function cudaCrossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ignoreIndex: number, smoothing: number): { loss: Tensor; wt: Tensor } {
   const op = 'crossEntropy';
   checkSameDevice(op, x2, t, w);
+  // weights, smoothing, other ignore indices and float64 logits: the general kernel pair (cumisc.ts)
+  if (w || smoothing !== 0 || ignoreIndex !== -100 || x2.dtype === 'float64') return cudaCrossEntropyExt(x2, t, w, ignoreIndex, smoothing);
   floatOnly(op, x2);
-  if (w || smoothing !== 0 || ignoreIndex !== -100) {
-    throw new Error(`${op}: class weights, label smoothing and ignoreIndex other than -100 are not implemented for cuda tensors yet`);
-  }
   const [M, C] = x2.shape;
   const xc = ownedContiguous(x2), tc = ownedContiguous(t, 'int32');
   const loss = emptyCuda([M], 'float32', op);

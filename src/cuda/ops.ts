@@ -9,6 +9,7 @@ import { Tensor, broadcastShapes, broadcastStridesTo, isTensor, numelOf, sharesM
 import { emptyCuda, cudaClone, cudaCopyInto, cudaFill } from './memory';
 import { CUSORT_OPS } from './sort';
 import { CUIDX_OPS } from './index';
+import { CUMISC_OPS } from './cumisc';
 
 const BINARY: Record<string, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6 };
 // nrc_binary_ext_op: activation backward (a = grad, b = saved input/output), comparisons, logical, rounding division
@@ -38,6 +39,7 @@ export function supportedOps(): string[] {
     'views (reshape, permute, transpose, slice, expand, squeeze, unsqueeze)', 'data', 'dataAsync', 'item', 'toArray',
     ...CUSORT_OPS,
     ...CUIDX_OPS,
+    ...CUMISC_OPS,
   ];
 }
 

@@ -323,7 +323,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, o: Reduct
   const prod = a.mul(b).sum(d);
   const m1 = a.mul(a).sum(d).add(EPS), m2 = b.mul(b).sum(d).add(EPS);
   const cos = prod.div(m1.mul(m2).sqrt());
-  const zero = zeros([], { dtype: cos.dtype });
+  const zero = zeros([], { dtype: cos.dtype, device: cos.device });
   const pos = where(y.eq(1), cos.rsub(1), zero);
   const neg = where(y.eq(-1), cos.sub(margin).clamp(0, null), zero);
   return reduce(pos.add(neg), r);

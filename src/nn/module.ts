@@ -225,7 +225,7 @@ export abstract class Module {
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (toNone) p.grad = null;
-      else if (p.grad.gradFn) { const z = Tensor.empty(p.grad.shape, p.grad.dtype, true); z._kept = true; p.grad = z; }
+      else if (p.grad.gradFn) { const z = Tensor.empty(p.grad.shape, p.grad.dtype, true, 'zeroGrad', p.grad.device); z._kept = true; p.grad = z; }
       else p.grad.zero_();
     }
   }

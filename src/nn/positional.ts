@@ -91,7 +91,7 @@ export class LearnedPositionalEmbedding extends Embedding {
     if (!Number.isInteger(offset) || offset < 0 || offset + L > this.numEmbeddings) {
       throw new RangeError(`${op}: positions ${offset}..${offset + L - 1} exceed the ${this.numEmbeddings} learned positions`);
     }
-    let pe = super.forward(arange(offset, offset + L, 1, { dtype: 'int64' }));   // (L, E)
+    let pe = super.forward(arange(offset, offset + L, 1, { dtype: 'int64', device: this.weight.device }));   // (L, E)
     if (x.ndim === 3 && d === 0) pe = pe.unsqueeze(1);
     return x.add(pe);
   }

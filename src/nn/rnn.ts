@@ -181,7 +181,7 @@ export abstract class RNNBase extends Module {
           [h, c] = step(this.mode, gi[t], gh, h, c);
           seq[t] = h;
         }
-        outs.push(L > 0 ? stack(seq, 0) : zeros([0, x.shape[1], this.hiddenSize], { dtype: x.dtype }));
+        outs.push(L > 0 ? stack(seq, 0) : zeros([0, x.shape[1], this.hiddenSize], { dtype: x.dtype, device: x.device }));
         hs.push(h);
         if (c) cs.push(c);
       }
@@ -225,7 +225,7 @@ export class RNN extends RNNBase {
     const op = 'RNN';
     const [x, N, unb] = this.prepare(input, op);
     const D = this.bidirectional ? 2 : 1;
-    const h0 = hx ? this.checkState(hx, N, unb, op, 'hx', x.dtype) : zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype });
+    const h0 = hx ? this.checkState(hx, N, unb, op, 'hx', x.dtype) : zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype, device: x.device });
     const [out, hn] = this.run(x, h0, null);
     return [this.finish(out, unb), unb ? hn.squeeze(1) : hn];
   }
@@ -250,8 +250,8 @@ export class LSTM extends RNNBase {
       h0 = this.checkState(hx[0], N, unb, op, 'h0', x.dtype);
       c0 = this.checkState(hx[1], N, unb, op, 'c0', x.dtype);
     } else {
-      h0 = zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype });
-      c0 = zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype });
+      h0 = zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype, device: x.device });
+      c0 = zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype, device: x.device });
     }
     const [out, hn, cn] = this.run(x, h0, c0);
     return [this.finish(out, unb), unb ? [hn.squeeze(1), cn!.squeeze(1)] : [hn, cn!]];
@@ -268,7 +268,7 @@ export class GRU extends RNNBase {
     const op = 'GRU';
     const [x, N, unb] = this.prepare(input, op);
     const D = this.bidirectional ? 2 : 1;
-    const h0 = hx ? this.checkState(hx, N, unb, op, 'hx', x.dtype) : zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype });
+    const h0 = hx ? this.checkState(hx, N, unb, op, 'hx', x.dtype) : zeros([D * this.numLayers, N, this.hiddenSize], { dtype: x.dtype, device: x.device });
     const [out, hn] = this.run(x, h0, null);
     return [this.finish(out, unb), unb ? hn.squeeze(1) : hn];
   }
@@ -320,7 +320,7 @@ export abstract class RNNCellBase extends Module {
   }
 
   protected state(h: Tensor | null | undefined, x: Tensor, N: number, unb: boolean, op: string, name: string): Tensor {
-    if (h === null || h === undefined) return zeros([N, this.hiddenSize], { dtype: x.dtype });
+    if (h === null || h === undefined) return zeros([N, this.hiddenSize], { dtype: x.dtype, device: x.device });
     if (!isTensor(h)) throw new TypeError(`${op}: ${name} must be a tensor`);
     h._check(op);
     const want = unb ? [this.hiddenSize] : [N, this.hiddenSize];

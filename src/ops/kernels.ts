@@ -5,6 +5,7 @@ import { args } from '../backend/args';
 import { DType, resultType, isFloat, defaultFloat } from '../dtype';
 import { Tensor, broadcastShapes, broadcastStridesTo, fmtShape, isTensor, sharesMemory, checkWritable } from '../tensor';
 import { cudaBinary, cudaUnary, cudaWhere } from '../cuda/ops';
+import { cudaClamp, cudaComposedUnary, cudaComposedBinary } from '../cuda/cumisc';
 
 /** Throws a TypeError naming `op` unless x is a tensor (or, with scalars, a JS number/boolean). */
 export function checkOperand(x: unknown, op: string, what: string, scalars = true): void {
@@ -45,6 +46,9 @@ export function runUnary(name: string, x: Tensor, o: UnaryOpts = {}): Tensor {
   x._check(label);
   if (x.device !== 'cpu') {
     if (o.out) checkWritable(o.out, label);
+    if (name === 'clamp') return cudaClamp(label, x, o.a ?? NaN, o.b ?? NaN, o.out);
+    const composed = cudaComposedUnary(name, x, o.out);
+    if (composed) return composed;
     return cudaUnary(name, label, x, o.a ?? 0, o.b ?? 0, !!o.floatOnly, o.out);
   }
   const pred = PREDICATES.has(name);
@@ -87,7 +91,16 @@ export function runBinary(name: string, x: Tensor, y: Tensor | number | boolean,
   const rt = binaryResultType(name, x, y, o.trueDiv);
   if (x.device !== 'cpu' || (isTensor(y) && y.device !== 'cpu') || (o.out && o.out.device !== 'cpu')) {
     if (o.out) checkWritable(o.out, label);
-    if (o.outDtype) throw new Error(`${label}: an explicit output dtype is not implemented for cuda tensors yet`);
+    const composed = o.outDtype ? null : cudaComposedBinary(name, label, x, y, rt, o.out);
+    if (composed) return composed;
+    if (o.outDtype) {
+      // computed in the promoted dtype, then converted (into o.out when given)
+      const r = cudaBinary(name, label, x, y, rt, o.a ?? 1, o.b ?? 0);
+      if (r.dtype === o.outDtype && !o.out) return r;
+      const c = o.out ? o.out.copy_(r) : r.to(o.outDtype);
+      r.dispose();
+      return c;
+    }
     return cudaBinary(name, label, x, y, rt, o.a ?? 1, o.b ?? 0, o.out);
   }
   const isCmp = COMPARES.has(name);

@@ -2,6 +2,7 @@
 // softmax cross-entropy over class indices, whose backward is softmax - onehot in one pass, and NLL
 // over log-probabilities. Shapes and reductions are handled by nn.functional (src/nn/losses.ts).
 import { cudaCrossEntropyRows } from '../cuda/nn';
+import { cudaNllRows } from '../cuda/cumisc';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { Tensor } from '../tensor';
@@ -56,6 +57,7 @@ export function crossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ignore
 
 /** NLL of log-probabilities x2 (M,C) against class indices t (M), optional class weights w (C). */
 export function nllRows(x2: Tensor, t: Tensor, w: Tensor | null, ignoreIndex: number): RowLoss {
+  if (x2.device !== 'cpu') return cudaNllRows(x2, t, w, ignoreIndex);
   const [M, C] = x2.shape;
   const dt = x2.dtype;
   const xc = owned(x2), tc = targetsOf(t), wc = w ? owned(w.to(dt)) : null;

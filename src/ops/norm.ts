@@ -118,8 +118,11 @@ function normOverTrailing(op: string, rms: boolean, x: Tensor, normalizedShape: 
   const N = numelOf(ns), M = numelOf(x.shape.slice(0, x.ndim - ns.length));
   if (x.device !== 'cpu') {
     if (rms) {
-      if (b) throw new Error(`${op}: a bias is not implemented for cuda tensors`);
-      return cudaRmsNormRows(x.reshape([M, N]), w, eps).reshape(x.shape);
+      const y = cudaRmsNormRows(x.reshape([M, N]), w, eps);
+      if (!b) return y.reshape(x.shape);
+      // a bias (not reachable from rmsNorm, which passes none): added in float32, rounded once
+      const yb = y.to('float32').add(b.reshape([N]).to('float32'));
+      return (yb.dtype === x.dtype ? yb : yb.to(x.dtype)).reshape(x.shape);
     }
     return cudaLayerNormRows(op, x.reshape([M, N]), w, b, eps).reshape(x.shape);
   }
@@ -181,7 +184,9 @@ export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOpts = {
   const w = checkParam(o?.weight, op, 'weight', [C]), b = checkParam(o?.bias, op, 'bias', [C]);
   const dt = computeDtype(input, op);
   const rows = B * numGroups, cols = numelOf(input.shape.slice(1)) / numGroups;
-  let y = rowNorm(op, false, asDtype(input, dt)!.reshape([rows, cols]), null, null, eps).reshape(input.shape);
+  // on cuda the layernorm row kernel (no affine; float32/float16/bfloat16) normalises each group
+  let y = input.device !== 'cpu' ? cudaLayerNormRows(op, input.reshape([rows, cols]), null, null, eps).reshape(input.shape)
+    : rowNorm(op, false, asDtype(input, dt)!.reshape([rows, cols]), null, null, eps).reshape(input.shape);
   const chanShape = input.shape.map((d, i) => (i === 1 ? C : 1));
   if (w) y = y.mul(asDtype(w, dt)!.reshape(chanShape));
   if (b) y = y.add(asDtype(b, dt)!.reshape(chanShape));

@@ -1,6 +1,7 @@
 // Pooling: maxPool1d/2d (with indices, ceilMode, dilation), avgPool1d/2d (countIncludePad, ceilMode,
 // divisorOverride) and adaptiveAvgPool1d/2d, each with its backward, on the native pool2d kernels.
 import { cudaPool2d } from '../cuda/layers';
+import { cudaAdaptiveAvgPool2d } from '../cuda/cumisc';
 import { isFloat } from '../dtype';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
@@ -41,9 +42,10 @@ function planes(x: Tensor, op: string): [Tensor, number[]] {
 function run(kind: number, geo: number[], big: Tensor, small: Tensor, idx?: Tensor): void {
   if (big.device !== 'cpu' || small.device !== 'cpu') {
     if (kind === KIND.adaF || kind === KIND.adaB) {
-      // on cuda: evenly dividing output sizes are average pooling with kernel = stride = input/output
+      // on cuda: evenly dividing output sizes are average pooling with kernel = stride = input/output;
+      // other sizes (overlapping windows of varying size) take the adaptive kernel
       const [n, H, W, P, Q] = geo;
-      if (H % P || W % Q) throw new Error(`adaptiveAvgPool2d: on cuda the output size ${P}x${Q} must divide the input size ${H}x${W} (not implemented otherwise yet)`);
+      if (H % P || W % Q) { cudaAdaptiveAvgPool2d(kind === KIND.adaB, big, small); return; }
       const kh = H / P, kw = W / Q;
       cudaPool2d(kind === KIND.adaF ? KIND.avgF : KIND.avgB, [n, H, W, P, Q, kh, kw, kh, kw, 0, 0, 1, 1, 1, 0], big, small);
       return;

@@ -1,5 +1,6 @@
 // Adagrad (torch.optim.Adagrad): per-element learning rates from the running sum of squared
 // gradients, with lr decay over steps; one fused native pass per parameter.
+import { cudaAdagradStep } from '../cuda/cumisc';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -57,6 +58,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     state.step = step;
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
     const sum = state.sum as Tensor;
+    if (p.device !== 'cpu') { cudaAdagradStep(p, g, sum, clr, group); return; }
     args().view(p).view(g).view(sum).num(clr).num(group.eps).num(group.weightDecay).num(group.maximize ? 1 : 0);
     native().optimAdagrad(p.storage.buf, g.storage.buf, sum.storage.buf);
   }

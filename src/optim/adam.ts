@@ -1,6 +1,7 @@
 // Adam and AdamW (torch.optim.Adam / AdamW, single-tensor formulas incl. amsgrad and maximize):
 // one fused native pass per parameter updates exp_avg, exp_avg_sq (and max_exp_avg_sq) and the weights.
 import { cudaAdamStep } from '../cuda/nn';
+import { cudaAdamExtStep } from '../cuda/cumisc';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -31,11 +32,6 @@ function validateAdam(op: string, h: AdamOptions): void {
 }
 
 function adamUpdate(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<AdamOptions>, decoupled: boolean, zeros: (p: Tensor) => Tensor): void {
-  if (p.device !== 'cpu') {
-    // checked before any state changes, so a refused step leaves the optimizer as it was
-    if (group.amsgrad) throw new Error('Adam: amsgrad is not implemented for cuda parameters yet');
-    if (!decoupled && group.weightDecay !== 0) throw new Error('Adam: L2 weight decay is not implemented for cuda parameters yet (AdamW\'s decoupled decay is)');
-  }
   if (state.step === undefined) {
     state.step = 0;
     state.exp_avg = zeros(p);
@@ -50,7 +46,9 @@ function adamUpdate(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<A
   const bc1 = 1 - b1 ** step, bc2 = 1 - b2 ** step;
   const m = state.exp_avg as Tensor, v = state.exp_avg_sq as Tensor;
   if (p.device !== 'cpu') {
-    cudaAdamStep(p, g, m, v, step, lr, group.betas, group.eps, decoupled ? wd : 0, group.maximize);
+    // plain Adam/AdamW: the measured AdamW kernel; amsgrad or L2 decay: the general kernel (cumisc.ts)
+    if (group.amsgrad || (!decoupled && wd !== 0)) cudaAdamExtStep(p, g, m, v, group.amsgrad ? (state.max_exp_avg_sq as Tensor) : null, step, group, decoupled);
+    else cudaAdamStep(p, g, m, v, step, lr, group.betas, group.eps, decoupled ? wd : 0, group.maximize);
     return;
   }
   const vmax = group.amsgrad ? (state.max_exp_avg_sq as Tensor) : v;

@@ -1,6 +1,8 @@
 // LAMB (You et al., "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes"), in the
 // exact variant of NVIDIA apex's FusedLAMB (multi_tensor_lamb.cu), computed on the CPU in two fused
 // native passes per parameter (moments + norms, then the scaled update).
+import { cudaLambStep } from '../cuda/cumisc';
+import { sumPow } from '../ops/sumpow';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -66,6 +68,7 @@ export class LAMB extends Optimizer<LAMBOptions> {
       for (const p of group.params) {
         if (!p.grad) continue;
         p.grad._check('LAMB.step (gradient)');
+        if (p.grad.device !== 'cpu') { sq += sumPow(p.grad, 2); continue; }
         args().view(p.grad).num(2);
         sq += native().sumPow(p.grad.storage.buf);
       }
@@ -94,12 +97,16 @@ export class LAMB extends Optimizer<LAMBOptions> {
     const b3 = group.gradAveraging ? 1 - b1 : 1;
     const clip = group.maxGradNorm > 0 && this.gnorm > group.maxGradNorm ? this.gnorm / group.maxGradNorm : 1;
     const m = state.exp_avg as Tensor, v = state.exp_avg_sq as Tensor;
+    const ratioOf = (pn: number, un: number) => ((group.useNvLamb || group.weightDecay !== 0) && pn !== 0 && un !== 0 ? group.lr * (pn / un) : group.lr);
+    if (p.device !== 'cpu') {
+      cudaLambStep(p, g, m, v, { b1, b2, b3, bc1, bc2, eps: group.eps, wd: group.weightDecay, div: clip, adamW: group.adamWMode, maximize: group.maximize },
+        ratioOf, (t) => sumPow(t, 2));
+      return;
+    }
     const scalars = (ratio: number) => [b1, b2, b3, bc1, bc2, group.eps, group.weightDecay, clip, ratio, group.adamWMode ? 1 : 0, group.maximize ? 1 : 0];
     args().view(p).view(g).view(m).view(v).nums(scalars(0));
     const [psq, usq] = native().optimLamb1(p.storage.buf, g.storage.buf, m.storage.buf, v.storage.buf) as [number, number];
-    const pn = Math.sqrt(psq), un = Math.sqrt(usq);
-    let ratio = group.lr;
-    if ((group.useNvLamb || group.weightDecay !== 0) && pn !== 0 && un !== 0) ratio = group.lr * (pn / un);
+    const ratio = ratioOf(Math.sqrt(psq), Math.sqrt(usq));
     args().view(p).view(m).view(v).nums(scalars(ratio));
     native().optimLamb2(p.storage.buf, m.storage.buf, v.storage.buf);
   }

@@ -1,5 +1,6 @@
 // RMSprop (torch.optim.RMSprop): running average of squared gradients, optional centering (subtract
 // the squared running mean) and momentum; one fused native pass per parameter.
+import { cudaRmspropStep } from '../cuda/cumisc';
 import { native } from '../backend/native';
 import { args } from '../backend/args';
 import type { Tensor } from '../tensor';
@@ -56,6 +57,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const sq = state.square_avg as Tensor;
     const ga = group.centered ? (state.grad_avg as Tensor) : sq;
     const buf = mom ? (state.momentum_buffer as Tensor) : sq;
+    if (p.device !== 'cpu') { cudaRmspropStep(p, g, sq, group.centered ? ga : null, mom ? buf : null, group); return; }
     args().view(p).view(g).view(sq).view(ga).view(buf)
       .num(group.lr).num(group.alpha).num(group.eps).num(group.weightDecay).num(group.momentum)
       .num(group.centered ? 1 : 0).num(group.maximize ? 1 : 0);

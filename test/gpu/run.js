@@ -1,6 +1,6 @@
 // Device runner of the GPU checks: node test/gpu/run.js <package dir> [name filter]. Loads the built
 // package (dist/cjs + addon, which finds libneurona_cuda.so by its normal search), runs every check of
-// checks_*.js (tensor, layers, cusort, fabwd, cuidx, ...) with a small expect() implementation (the device machine has
+// checks_*.js (tensor, layers, cusort, fabwd, cuidx, cumisc) with a small expect() implementation (the device machine has
 // no dev dependencies), prints one line per check and exits non-zero on any failure.
 'use strict';
 const path = require('path');
@@ -44,7 +44,7 @@ async function main() {
   const d = nr.cuda.info().devices[0];
   console.log(`gpu checks on ${d.name} (cc ${d.cc}), library ${nr.cuda.info().library}`);
   let failed = 0, ran = 0;
-  for (const file of ['checks_tensor', 'checks_layers', 'checks_cusort', 'checks_fabwd', 'checks_cuidx']) {
+  for (const file of ['checks_tensor', 'checks_layers', 'checks_cusort', 'checks_fabwd', 'checks_cuidx', 'checks_cumisc']) {
     for (const [name, fn] of Object.entries(require(`./${file}`)(nr, expect))) {
       if (filter && !name.includes(filter)) continue;
       ran++;
