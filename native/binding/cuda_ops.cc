@@ -66,7 +66,7 @@ NR_BINDING(cudaBinary) {
   same_shape(env, o, x, "binary");
   same_shape(env, o, y, "binary");
   if (x.dtype != y.dtype || (!ext && o.dtype != x.dtype)) throw_type(env, "binary: operands must share one dtype (and the output's) on cuda");
-  if (op < 0 || op > (ext ? NRCB_FLOOR_DIVIDE : NRC_POW)) throw_range(env, "binary: unknown op code");
+  if (op < 0 || op > (ext ? (int64_t)NRCB_FLOOR_DIVIDE : (int64_t)NRC_POW)) throw_range(env, "binary: unknown op code");
   nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
   nrc_status s = ext ? api->nrc_binary_ext((nrc_binary_ext_op)op, nrc_dtype_of(x.dtype), nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be)
                      : api->nrc_binary_strided((nrc_binary_op)op, nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv);
