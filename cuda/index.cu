@@ -77,23 +77,6 @@ Iter<NOPS> iter_of(const nrc_view* shape_of, const nrc_view* const (&ops)[NOPS])
   return g;
 }
 
-// Dispatch on the index type and the width of the linear position.
-#define NRC_IX_DISPATCH(idx_dt, n, I, L, ...)                                        \
-  do {                                                                               \
-    if (idx_dt == NRC_I32) { using I = int32_t;                                      \
-      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
-    } else { using I = long long;                                                    \
-      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
-    }                                                                                \
-  } while (0)
-
-#define NRC_BYTES_DISPATCH(size, T, ...)                               \
-  switch (size) {                                                      \
-    case 1: { using T = uint8_t; __VA_ARGS__; break; }                 \
-    case 2: { using T = unsigned short; __VA_ARGS__; break; }          \
-    case 4: { using T = unsigned int; __VA_ARGS__; break; }            \
-    default: { using T = unsigned long long; __VA_ARGS__; break; }     \
-  }
 
 #define NRC_ARITH_DISPATCH(dt, T, ...)                                  \
   switch (dt) {                                                         \

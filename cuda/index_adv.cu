@@ -173,22 +173,6 @@ nrc_status adv_geom(const char* fn, const nrc_view* vv, const nrc_view* xv, int 
   return NRC_OK;
 }
 
-#define NRC_ADV_DISPATCH(idx_dt, n, I, L, ...)                                                       \
-  do {                                                                                               \
-    if (idx_dt == NRC_I32) { using I = int32_t;                                                      \
-      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
-    } else { using I = long long;                                                                    \
-      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
-    }                                                                                                \
-  } while (0)
-
-#define NRC_SIZE_DISPATCH(size, T, ...)                               \
-  switch (size) {                                                     \
-    case 1: { using T = uint8_t; __VA_ARGS__; break; }                \
-    case 2: { using T = unsigned short; __VA_ARGS__; break; }         \
-    case 4: { using T = unsigned int; __VA_ARGS__; break; }           \
-    default: { using T = unsigned long long; __VA_ARGS__; break; }    \
-  }
 
 unsigned blocks_for(uint64_t n) { return grid_for(n, 256, 65535u * 8u); }
 
@@ -211,8 +195,8 @@ nrc_status nrc_index_gather(nrc_dtype dt, void* out, const nrc_view* ov, const v
   NRC_ARG(out && x, "nrc_index_gather: null pointer");
   for (int j = 0; j < k; ++j) NRC_ARG(idx[j], "nrc_index_gather: null pointer");
   size_t esz = dtype_size(dt);
-  NRC_ADV_DISPATCH(idx_dt, n, I, L,
-    NRC_SIZE_DISPATCH(esz, T, index_gather_kernel<T, I, L><<<blocks_for(n), 256, 0, stream()>>>((T*)at(out, ov, esz), (const T*)at(x, xv, esz), g, n)));
+  NRC_IX_DISPATCH(idx_dt, n, I, L,
+    NRC_BYTES_DISPATCH(esz, T, index_gather_kernel<T, I, L><<<blocks_for(n), 256, 0, stream()>>>((T*)at(out, ov, esz), (const T*)at(x, xv, esz), g, n)));
   NRC_LAUNCHED("nrc_index_gather");
   return NRC_OK;
 }
@@ -233,9 +217,9 @@ nrc_status nrc_index_put(int accumulate, nrc_dtype dt, void* x, const nrc_view* 
   for (int j = 0; j < k; ++j) NRC_ARG(idx[j], "nrc_index_put: null pointer");
   size_t esz = dtype_size(dt);
   unsigned b = blocks_for(n);
-  NRC_ADV_DISPATCH(idx_dt, n, I, L, {
+  NRC_IX_DISPATCH(idx_dt, n, I, L, {
     if (!accumulate) {
-      NRC_SIZE_DISPATCH(esz, T, index_put_kernel<0, T, I, L><<<b, 256, 0, stream()>>>((T*)at(x, xv, esz), (const T*)at(values, vv, esz), g, n));
+      NRC_BYTES_DISPATCH(esz, T, index_put_kernel<0, T, I, L><<<b, 256, 0, stream()>>>((T*)at(x, xv, esz), (const T*)at(values, vv, esz), g, n));
     } else {
       switch (dt) {
         case NRC_F32: index_put_kernel<1, float, I, L><<<b, 256, 0, stream()>>>((float*)at(x, xv, esz), (const float*)at(values, vv, esz), g, n); break;
@@ -273,7 +257,7 @@ nrc_status nrc_count_nonzero(nrc_dtype dt, const void* x, const nrc_view* xv, in
   size_t esz = dtype_size(dt);
   cudaError_t e = cudaMemsetAsync(total, 0, sizeof h, stream());
   if (e == cudaSuccess) {
-    NRC_SIZE_DISPATCH(esz, T, nz_count_kernel<T><<<(unsigned)nc, kThreads, 0, stream()>>>((const T*)at(x, xv, esz), g, n, kind_of(dt), nullptr, total));
+    NRC_BYTES_DISPATCH(esz, T, nz_count_kernel<T><<<(unsigned)nc, kThreads, 0, stream()>>>((const T*)at(x, xv, esz), g, n, kind_of(dt), nullptr, total));
     e = cudaGetLastError();
   }
   if (e == cudaSuccess) e = cudaMemcpyAsync(&h, total, sizeof h, cudaMemcpyDeviceToHost, stream());
@@ -302,7 +286,7 @@ nrc_status nrc_nonzero(nrc_dtype dt, const void* x, const nrc_view* xv, int64_t*
   for (int d = 0; d < g.nd; ++d) { g.shape[d] = xv->shape[d]; g.st[0][d] = xv->strides[d]; }
   size_t esz = dtype_size(dt);
   const int kind = kind_of(dt);
-  NRC_SIZE_DISPATCH(esz, T, {
+  NRC_BYTES_DISPATCH(esz, T, {
     const T* xp = (const T*)at(x, xv, esz);
     nz_count_kernel<T><<<(unsigned)nc, kThreads, 0, stream()>>>(xp, g, n, kind, counts, nullptr);
     nz_scan_kernel<<<1, 1024, 0, stream()>>>(counts, nc);

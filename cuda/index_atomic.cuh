@@ -87,3 +87,22 @@ template <> __device__ __forceinline__ void atomic_apply<1, __nv_bfloat16>(__nv_
 
 }  // namespace ix
 }  // namespace nrc
+
+// Shared by index.cu and index_adv.cu: dispatch on the index dtype (I) and on the width of the linear
+// position (L: 32-bit while n < 2^32), and on the element size for the moves (T of 1/2/4/8 bytes).
+#define NRC_IX_DISPATCH(idx_dt, n, I, L, ...)                                        \
+  do {                                                                               \
+    if (idx_dt == NRC_I32) { using I = int32_t;                                      \
+      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
+    } else { using I = long long;                                                    \
+      if (n < (1ull << 32)) { using L = uint32_t; __VA_ARGS__; } else { using L = uint64_t; __VA_ARGS__; } \
+    }                                                                                \
+  } while (0)
+
+#define NRC_BYTES_DISPATCH(size, T, ...)                               \
+  switch (size) {                                                      \
+    case 1: { using T = uint8_t; __VA_ARGS__; break; }                 \
+    case 2: { using T = unsigned short; __VA_ARGS__; break; }          \
+    case 4: { using T = unsigned int; __VA_ARGS__; break; }            \
+    default: { using T = unsigned long long; __VA_ARGS__; break; }     \
+  }
