@@ -7,6 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import * as nr from '../src/index';
 import checksCumisc from './gpu/checks_cumisc.js';
+import { native } from '../src/backend/native';
 
 describe.runIf(nr.cuda.isAvailable())('cuda cumisc ops and nn layers against the CPU', () => {
   for (const [name, fn] of Object.entries(checksCumisc(nr, expect))) it(name, fn);
@@ -24,6 +25,13 @@ describe('cuda cumisc checks are defined', () => {
     for (const name of ['nllLoss', 'RMSprop', 'Adagrad', 'LAMB', 'groupNorm', 'clamp', 'mish']) expect(ops).toContain(name);
     expect(ops.some((n: string) => n.startsWith('crossEntropy (class weights'))).toBe(true);
     expect(ops.some((n: string) => n.startsWith('adaptiveAvgPool2d (any sizes)'))).toBe(true);
+  });
+
+  it('the addon exports the cumisc bindings, which refuse to run without the library', () => {
+    const names = ['cudaCrossEntropyExtFwd', 'cudaCrossEntropyExtBwd', 'cudaNllFwd', 'cudaNllBwd', 'cudaAdamExt', 'cudaRmsprop', 'cudaAdagrad',
+      'cudaAdaptiveAvgPool2d', 'cudaFillValue'];
+    for (const n of names) expect(typeof native()[n]).toBe('function');
+    if (!nr.cuda.isAvailable()) expect(() => native().cudaNllFwd(1, 2, 0, 3, 4)).toThrow(/nllLoss.*cuda|cuda.*not available|CUDA/i);
   });
 
   it.runIf(!nr.cuda.isAvailable())('a cuda optimizer state or loss input fails with a clear error without a GPU', () => {
