@@ -5,6 +5,7 @@
 // mask; with needWeights it computes softmax(q kᵀ/√d + mask) explicitly to return the weights.
 import { Tensor, fmtShape, isTensor } from '../tensor';
 import { DType, isFloat } from '../dtype';
+import type { Device } from '../storage';
 import { empty, ones } from '../creation';
 import { Module } from './module';
 import { Parameter } from './parameter';
@@ -142,7 +143,7 @@ export class MultiheadAttention extends Module {
     if (k0.shape[0] !== N || v0.shape[0] !== N || v0.shape[1] !== S) throw new RangeError(`${op}: batch or sequence sizes of query, key and value do not match: ${shapes}`);
     const H = this.numHeads, hd = this.headDim, E = this.embedDim;
 
-    const mask = this.mergeMasks(o, N, L, S, query.dtype, unb, op);
+    const mask = this.mergeMasks(o, N, L, S, query.dtype, query.device, unb, op);
     const heads = (t: Tensor, i: number, len: number) => {
       const [w, b] = this.proj(i);
       return F.linear(t, w, b).reshape([N, len, H, hd]).permute([0, 2, 1, 3]);   // (N, H, len, hd)
@@ -172,7 +173,7 @@ export class MultiheadAttention extends Module {
    * the fused kernel's convention (bool true = attend, or additive float), `additive` as a float
    * mask for the explicit path; extra says whether anything besides isCausal was given.
    */
-  private mergeMasks(o: MultiheadAttentionForwardOptions, N: number, L: number, S: number, dtype: DType, unb: boolean, op: string):
+  private mergeMasks(o: MultiheadAttentionForwardOptions, N: number, L: number, S: number, dtype: DType, device: Device, unb: boolean, op: string):
     { sdpa: Tensor | null; additive: Tensor | null; extra: boolean } {
     const parts: Tensor[] = [];   // each bool (true = NOT allowed) or float additive, broadcastable to (N, H, L, S)
     if (o.keyPaddingMask) {
@@ -195,7 +196,7 @@ export class MultiheadAttention extends Module {
       } else throw new RangeError(`${op}: attnMask must be 2-D or 3-D, got ${fmtShape(m.shape)}`);
     }
     const extra = parts.length > 0;
-    if (o.isCausal) parts.push(ones([L, S], { dtype: 'bool' }).triu(1));
+    if (o.isCausal) parts.push(ones([L, S], { dtype: 'bool', device }).triu(1));   // on the query's device
     if (!parts.length) return { sdpa: null, additive: null, extra };
     const toAdd = (m: Tensor) => (m.dtype === 'bool' ? m.to(dtype).maskedFill(m, -Infinity) : m);
     let additive = toAdd(parts[0]);

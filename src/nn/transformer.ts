@@ -5,6 +5,7 @@
 // decoder). Positional encodings live in positional.ts.
 import { Tensor, fmtShape, isTensor } from '../tensor';
 import { DType } from '../dtype';
+import type { Device } from '../storage';
 import { ones, zeros } from '../creation';
 import { Module, isModule } from './module';
 import { ModuleList } from './containers';
@@ -315,12 +316,15 @@ export class Transformer extends Module {
   }
 
   /** The float causal mask for a target of length sz (PyTorch's Transformer.generate_square_subsequent_mask). */
-  static generateSquareSubsequentMask(sz: number, o: { dtype?: DType } = {}): Tensor { return generateSquareSubsequentMask(sz, o); }
+  static generateSquareSubsequentMask(sz: number, o: { dtype?: DType; device?: Device } = {}): Tensor { return generateSquareSubsequentMask(sz, o); }
 }
 
-/** A float (sz, sz) mask with -inf above the diagonal and 0 elsewhere (PyTorch's generate_square_subsequent_mask). */
-export function generateSquareSubsequentMask(sz: number, o: { dtype?: DType } = {}): Tensor {
+/**
+ * A float (sz, sz) mask with -inf above the diagonal and 0 elsewhere (PyTorch's
+ * generate_square_subsequent_mask), on `device` (default cpu).
+ */
+export function generateSquareSubsequentMask(sz: number, o: { dtype?: DType; device?: Device } = {}): Tensor {
   if (!Number.isInteger(sz) || sz < 0) throw new RangeError(`generateSquareSubsequentMask: sz must be a non-negative integer, got ${sz}`);
-  const blocked = ones([sz, sz], { dtype: 'bool' }).triu(1);
-  return zeros([sz, sz], { dtype: o.dtype ?? 'float32' }).maskedFill(blocked, -Infinity);
+  const blocked = ones([sz, sz], { dtype: 'bool', device: o.device }).triu(1);
+  return zeros([sz, sz], { dtype: o.dtype ?? 'float32', device: o.device }).maskedFill(blocked, -Infinity);
 }

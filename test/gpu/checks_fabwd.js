@@ -95,5 +95,31 @@ module.exports = function checks(nr, expect) {
       close(back(a), back(b), 0);
       expect(back(a).sub(back(c)).abs().max().item()).toBeGreaterThan(0);
     },
+
+    'MultiheadAttention and a causal Transformer layer on cuda build their masks on the device and match the CPU': () => {
+      nr.manualSeed(5);
+      const mha = new nr.nn.MultiheadAttention(64, 2, { batchFirst: true });
+      const x = nr.randn([2, 12, 64]);
+      const kpm = nr.zeros([2, 12], { dtype: 'bool' });
+      kpm.data()[12 + 11] = 1;   // batch 1 ignores its last key
+      const ya = mha.forward(x, x, x, { isCausal: true, keyPaddingMask: kpm, needWeights: false })[0];
+      mha.to('cuda');
+      const xg = onGpu(x);
+      const yb = mha.forward(xg, xg, xg, { isCausal: true, keyPaddingMask: onGpu(kpm), needWeights: false })[0];
+      close(back(yb), ya, 1e-4);
+      const [yw, w] = mha.forward(xg, xg, xg, { isCausal: true, needWeights: true });
+      expect(yw.device).toBe('cuda');
+      expect(w.device).toBe('cuda');
+      const mask = nr.nn.generateSquareSubsequentMask(12, { device: 'cuda' });
+      expect(mask.device).toBe('cuda');
+      expect(back(mask).toArray()).toEqual(nr.nn.generateSquareSubsequentMask(12).toArray());
+      const layer = new nr.nn.TransformerEncoderLayer(64, 2, { dimFeedforward: 128, dropout: 0, batchFirst: true });
+      const za = layer.forward(x, { isCausal: true });
+      layer.to('cuda');
+      const zb = layer.forward(xg, { isCausal: true });
+      close(back(zb), za, 1e-4);
+      zb.sum().backward();
+      for (const p of layer.parameters()) expect(p.grad.device).toBe('cuda');
+    },
   };
 };
