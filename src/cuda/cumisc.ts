@@ -20,6 +20,7 @@ export const CUMISC_OPS: readonly string[] = [
   'maxPool1d', 'maxPool2d', 'avgPool1d', 'avgPool2d', 'adaptiveAvgPool1d', 'adaptiveAvgPool2d (any sizes)', 'fill_ (every dtype)',
   'binary ops with an explicit output dtype', 'prod', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'any', 'all',
   'logSoftmax', 'mish', 'log2', 'log10', 'exp2', 'frac', 'heaviside (step)',
+  'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'signbit',
 ];
 
 const accOf = (dt: DType): DType => (dt === 'float64' ? 'float64' : 'float32');
@@ -250,6 +251,8 @@ export function cudaFillValue(t: Tensor, value: number): void {
  * libm), frac = x - trunc(x). Integer input promotes to float32. Returns null for other names.
  */
 export function cudaComposedUnary(name: string, x: Tensor, into?: Tensor): Tensor | null {
+  if (name === 'signbit') return cudaSignbit(x, into);
+  if (INVERSE_HYPERBOLIC.includes(name)) return cudaTrigComposed(name, x, into);
   if (!['mish', 'log2', 'log10', 'exp2', 'frac'].includes(name)) return null;
   const r = noGrad(() => {
     const xf = isFloat(x.dtype) ? x.detach() : x.detach().to('float32');
@@ -260,6 +263,69 @@ export function cudaComposedUnary(name: string, x: Tensor, into?: Tensor): Tenso
       case 'exp2': return xf.mul(Math.LN2).exp();
       default: return xf.sub(xf.trunc());
     }
+  });
+  if (!into) return r;
+  noGrad(() => into.copy_(r));
+  r.dispose();
+  return into;
+}
+
+const INVERSE_HYPERBOLIC = ['asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh'];
+
+/**
+ * asin/acos/atan, sinh/cosh and asinh/acosh/atanh on cuda, composed of library ops in float32 (float64
+ * for float64 input) with cancellation-free forms: asin x = atan2(x, √((1-x)(1+x))), sinh through
+ * expm1, asinh x = sign(x)·log1p(|x| + x²/(1 + √(1+x²))) and acosh x = log1p(t + √t·√(t+2)), t = x-1
+ * (log|x| + ln 2 beyond 2^28, where those overflow), atanh x = ½·log1p(2x/(1-x)). Out-of-domain inputs
+ * give NaN as the CPU's libm does; results may differ from it by a few ulp.
+ */
+function cudaTrigComposed(name: string, x: Tensor, into?: Tensor): Tensor {
+  const outDt: DType = isFloat(x.dtype) ? x.dtype : 'float32';
+  const r = noGrad(() => {
+    const xf = x.detach().to(accOf(x.dtype));
+    const big = (a: Tensor, small: Tensor) => cudaWhere(a.gt(2 ** 28), a.log().add(Math.LN2), small, small.dtype);   // a >= 0 there
+    let y: Tensor;
+    switch (name) {
+      case 'asin': y = xf.atan2(xf.rsub(1).mul(xf.add(1)).sqrt()); break;
+      case 'acos': y = xf.rsub(1).mul(xf.add(1)).sqrt().atan2(xf); break;
+      case 'atan': y = xf.atan2(nr1(xf)); break;
+      case 'sinh': y = xf.expm1().sub(xf.neg().expm1()).mul(0.5); break;
+      case 'cosh': y = xf.exp().add(xf.neg().exp()).mul(0.5); break;
+      case 'asinh': {
+        const a = xf.abs(), sq = xf.mul(xf);
+        y = big(a, a.add(sq.div(sq.add(1).sqrt().add(1))).log1p()).mul(xf.sign());
+        break;
+      }
+      case 'acosh': {
+        const t = xf.sub(1);
+        y = big(xf, t.add(t.sqrt().mul(t.add(2).sqrt())).log1p());   // √t is NaN below 1
+        break;
+      }
+      default: y = xf.mul(2).div(xf.rsub(1)).log1p().mul(0.5);
+    }
+    return y.dtype === outDt ? y : y.to(outDt);
+  });
+  if (!into) return r;
+  noGrad(() => into.copy_(r));
+  r.dispose();
+  return into;
+}
+
+/** A 0-dim tensor of ones like t (dtype and device), for atan x = atan2(x, 1). */
+function nr1(t: Tensor): Tensor {
+  return Tensor.empty([], t.dtype, false, 'atan', t.device).fill_(1);
+}
+
+/**
+ * signbit on cuda: x < 0, or x == 0 with 1/x < 0 (so -0 is negative); integers x < 0; bool false.
+ * A NaN counts as not negative whatever its sign bit (std::signbit would look at the bit).
+ */
+function cudaSignbit(x: Tensor, into?: Tensor): Tensor {
+  const r = noGrad(() => {
+    if (x.dtype === 'bool' || x.dtype === 'uint8') return x.detach().ne(x.detach());
+    if (!isFloat(x.dtype)) return x.detach().lt(0);
+    const xf = x.detach();
+    return xf.lt(0).logicalOr(xf.eq(0).logicalAnd(xf.reciprocal().lt(0)));
   });
   if (!into) return r;
   noGrad(() => into.copy_(r));

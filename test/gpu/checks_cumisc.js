@@ -164,6 +164,24 @@ module.exports = function checks(nr, expect) {
       }
     },
 
+    'asin/acos/atan, sinh/cosh, asinh/acosh/atanh and signbit match the CPU (forward and gradients)': () => {
+      const u = nr.rand([6, 7]).mul(1.98).sub(0.99), x = nr.randn([6, 7]).mul(3);
+      sameAsCpu([u], (t) => t.asin().add(t.acos()).add(t.atanh()), 1e-5);
+      sameAsCpu([x], (t) => t.atan().add(t.sinh()).add(t.cosh()).add(t.asinh()), 1e-5);
+      sameAsCpu([x.abs().add(1.01)], (t) => t.acosh(), 1e-5);
+      const edge = nr.tensor([0, -0, 1, -1, 2, -2, 1e30, -1e30, 3e38, NaN, Infinity, -Infinity, 1e-20]);
+      const same = (a, b) => a.forEach((v, i) => {   // equal infinities and NaNs, else within 1e-6 relative
+        if (Number.isNaN(b[i]) || !Number.isFinite(b[i])) expect(Object.is(v, b[i]) || (Number.isNaN(v) && Number.isNaN(b[i]))).toBe(true);
+        else expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(b[i])));
+      });
+      for (const op of ['asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh']) same(back(onGpu(edge)[op]()).toFlatArray(), edge[op]().toFlatArray());
+      expect(back(onGpu(edge).signbit()).toArray()).toEqual(edge.signbit().toArray().map((b, i) => (Number.isNaN(edge.toArray()[i]) ? false : b)));
+      const xi = nr.randint(-5, 5, [20]);
+      expect(back(onGpu(xi).signbit()).toArray()).toEqual(xi.signbit().toArray());
+      const hb = nr.randn([9]).mul(4).to('bfloat16');
+      close(back(onGpu(hb).asinh()).float(), hb.asinh().float(), 1e-2);
+    },
+
     'every nn layer on cuda matches the CPU layer (forward and parameter gradients)': () => {
       const nn = nr.nn;
       const x2 = nr.randn([6, 10]), x3 = nr.randn([3, 4, 12]), x4 = nr.randn([2, 3, 9, 9]), seq = nr.randn([5, 3, 8]);
