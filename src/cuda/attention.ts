@@ -103,8 +103,9 @@ export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | nu
   let m4: Tensor | null = null;
   try {
     if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && E === Ev && (E === 64 || E === 128) && dropoutP === 0 &&
-        BH > 0 && L > 0 && S > 0 && B <= 65535 && H <= 65535 && flashCapable()) {
-      // (B, H) are the flash grid's y/z dims (at most 65535 each); larger leading dims take the composed path
+        BH > 0 && L > 0 && S > 0 && B <= 65535 && H <= 65535 && scale > 0 && flashCapable()) {
+      // (B, H) are the flash grid's y/z dims (at most 65535 each); larger leading dims take the composed path,
+      // as does a scale <= 0 (or NaN), which the flash kernels refuse (their running max assumes scale > 0)
       m4 = add ? maskView(add, lead, L, S, B, H) : null;
       return flashAttention(q, k, v, m4, causal, scale, [B, H, L, S, E]);
     }
