@@ -12,7 +12,7 @@ import { native } from '../backend/native';
 import { args } from '../backend/args';
 import { DType } from '../dtype';
 import { Tensor, numelOf } from '../tensor';
-import { attach, noGrad } from '../autograd';
+import { attach, isGradEnabled, noGrad } from '../autograd';
 import { emptyCuda, cudaClone, toCuda, ownedContiguous } from './memory';
 import { checkSameDevice, cudaWhere } from './ops';
 import { cudaDropout } from './nn';
@@ -103,7 +103,9 @@ export function cudaAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | nu
   let m4: Tensor | null = null;
   try {
     if ((q.dtype === 'bfloat16' || q.dtype === 'float16') && E === Ev && (E === 64 || E === 128) && dropoutP === 0 &&
-        BH > 0 && L > 0 && S > 0 && flashCapable()) {
+        BH > 0 && L > 0 && S > 0 && B <= 65535 && H <= 65535 && scale > 0 && flashCapable()) {
+      // (B, H) are the flash grid's y/z dims (at most 65535 each); larger leading dims take the composed path,
+      // as does a scale <= 0 (or NaN), which the flash kernels refuse (their running max assumes scale > 0)
       m4 = add ? maskView(add, lead, L, S, B, H) : null;
       return flashAttention(q, k, v, m4, causal, scale, [B, H, L, S, E]);
     }
@@ -145,22 +147,38 @@ function flashAttention(q: Tensor, k: Tensor, v: Tensor, m4: Tensor | null, caus
 
 function composedAttention(q: Tensor, k: Tensor, v: Tensor, add: Tensor | null, causal: boolean, scale: number, dropoutP: number): Tensor {
   const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
-  const probs = (qf: Tensor, kf: Tensor, m: Tensor | null): Tensor => {
-    let s = qf.matmul(kf.transpose(-2, -1)).mul(scale);
-    if (causal) s = s.add(causalMask(L, S).to(s.dtype));
-    if (m) s = s.add(m.to(s.dtype));
+  // tmp (when given) collects the intermediates for the caller to dispose (release() spares inputs and results)
+  const probs = (qf: Tensor, kf: Tensor, m: Tensor | null, tmp?: Tensor[]): Tensor => {
+    const t = (x: Tensor): Tensor => { tmp?.push(x); return x; };
+    let s = t(t(qf.matmul(t(kf.transpose(-2, -1)))).mul(scale));
+    if (causal) {
+      const cm = causalMask(L, S), c = cm.to(s.dtype);
+      s = t(s.add(c !== cm ? t(c) : c));   // the cached mask itself is never disposed here
+    }
+    if (m) s = t(s.add(t(m.to(s.dtype))));
     return s.softmax(-1);
   };
   // dropout: every step under autograd (the dropout node saves its mask)
   if (dropoutP > 0) return cudaDropout(probs(q, k, add), dropoutP).matmul(v);
-  const out = noGrad(() => probs(q.detach(), k.detach(), add).matmul(v.detach()));
+  const out = noGrad(() => {
+    const tmp: Tensor[] = [];
+    const qd = q.detach(), kd = k.detach(), vd = v.detach(), pr = probs(qd, kd, add, tmp);
+    const o = pr.matmul(vd);
+    release([q, k, v, ...(add ? [add] : []), o], qd, kd, vd, pr, ...tmp);
+    return o;
+  });
   return attach(out, OP, [q, k, v], (g, [sq, sk, sv, sm]) => {
-    const [qf, kf, vf, gf] = [sq, sk, sv, g].map((t) => t.to('float32'));
-    const p = probs(qf, kf, sm ?? null);
-    const dv = p.transpose(-2, -1).matmul(gf);
-    const dp = gf.matmul(vf.transpose(-2, -1));
-    const ds = p.mul(dp.sub(dp.mul(p).sum(-1, { keepdim: true })));
-    const dq = ds.matmul(kf).mul(scale), dk = ds.transpose(-2, -1).matmul(qf).mul(scale);
-    return [dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)];
+    const tmp: Tensor[] = [];
+    const t = (x: Tensor): Tensor => { tmp.push(x); return x; };
+    const [qf, kf, vf, gf] = [sq, sk, sv, g].map((x) => t(x.to('float32')));
+    const p = t(probs(qf, kf, sm ?? null, tmp));
+    const dv = t(t(p.transpose(-2, -1)).matmul(gf));
+    const dp = t(gf.matmul(t(vf.transpose(-2, -1))));
+    const ds = t(p.mul(t(dp.sub(t(t(dp.mul(p)).sum(-1, { keepdim: true }))))));
+    const dq = t(t(ds.matmul(kf)).mul(scale)), dk = t(t(t(ds.transpose(-2, -1)).matmul(qf)).mul(scale));
+    const res = [dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)];
+    // the float32 temporaries are freed now (not left to the GC); kept while a graph is being built
+    if (!isGradEnabled()) release([sq, sk, sv, g, ...(sm ? [sm] : []), ...res], ...tmp);
+    return res;
   }, add ? [q, k, v, add] : [q, k, v]);
 }

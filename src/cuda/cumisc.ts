@@ -201,15 +201,20 @@ export function cudaBatchNormEvalStats(mean: Tensor, rstd: Tensor, rm: Tensor, r
 export function cudaBatchNormEvalBackward(g: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, w: Tensor | null, wantW: boolean, wantB: boolean): [Tensor, Tensor | null, Tensor | null] {
   const C = x.shape[1];
   return noGrad(() => {
-    const gf = g.to('float32'), r = rstd.reshape([1, C, 1]);
-    const scale = w ? r.mul(w.to('float32').reshape([1, C, 1])) : r;
-    const dx = gf.mul(scale).to(x.dtype);
+    // temporaries are disposed before returning (this runs on every backward of a frozen-BN model)
+    const tmp: Tensor[] = [];
+    const t = (v: Tensor): Tensor => { tmp.push(v); return v; };
+    const gf = t(g.to('float32')), r = t(rstd.reshape([1, C, 1]));
+    const scale = w ? t(r.mul(t(t(w.to('float32')).reshape([1, C, 1])))) : r;
+    const dx = t(gf.mul(scale)).to(x.dtype);
     let dw: Tensor | null = null;
     if (wantW) {
-      const xf = x.to('float32');
-      dw = gf.mul(xf.sub(mean.reshape([1, C, 1])).mul(r)).sum([0, 2]);
+      const xf = t(x.to('float32'));
+      dw = t(gf.mul(t(t(xf.sub(t(mean.reshape([1, C, 1])))).mul(r)))).sum([0, 2]);
     }
     const db = wantB ? gf.sum([0, 2]) : null;
+    const keep = [g, x, mean, rstd, ...(w ? [w] : []), dx, ...(dw ? [dw] : []), ...(db ? [db] : [])];
+    for (const v of tmp) if (!keep.includes(v)) v.dispose();
     return [dx, dw, db];
   });
 }

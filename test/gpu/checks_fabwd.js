@@ -82,6 +82,11 @@ module.exports = function checks(nr, expect) {
       close(back(gpu.grad).float(), cpu.grad, 5 * TOL.bfloat16);
     },
 
+    'attention fallbacks to the composed path: leading dims over 65535 (grid limit), scale <= 0 (bf16, d 64)': () => {
+      pair('bfloat16', [65539, 2, 64], [65539, 3, 64], [65539, 3, 64], {});
+      pair('bfloat16', [2, 3, 17, 64], [2, 3, 19, 64], [2, 3, 19, 64], { scale: -0.125 });
+    },
+
     'attention dropout on cuda (composed path): the CPU mask for the same seed, gradients, seeds differ': () => {
       pair('float32', [2, 3, 20, 32], [2, 3, 28, 32], [2, 3, 28, 32], { dropoutP: 0.3 }, null, 11);
       pair('bfloat16', [2, 2, 24, 64], [2, 2, 24, 64], [2, 2, 24, 64], { dropoutP: 0.2, isCausal: true }, null, 12);
