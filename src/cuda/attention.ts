@@ -4,7 +4,7 @@
 // optional additive float32 mask passed as a strided (B, H, L, S) view (stride 0 = broadcast, so a
 // key-padding mask is never materialised), saving out and the log-sum-exp for the fused FA2 backward.
 // Bool masks become additive 0/-inf on the device. Rows with no allowed key give 0 and zero gradients,
-// as on the CPU. Everything else (float32, other head dims, dropout, pre-sm_80 GPUs) is composed of
+// as on the CPU (on both paths). Everything else (float32, other head dims, dropout, pre-sm_80 GPUs) is composed of
 // cuda ops: with dropout entirely under autograd (the library's Philox dropout draws the same mask as
 // the CPU kernel for the same seed: element (bh, i, j) of a contiguous (…, L, S) matrix), without it
 // with a backward that recomputes P in float32.
@@ -155,8 +155,13 @@ function composedAttention(q: Tensor, k: Tensor, v: Tensor, add: Tensor | null, 
       const cm = causalMask(L, S), c = cm.to(s.dtype);
       s = t(s.add(c !== cm ? t(c) : c));   // the cached mask itself is never disposed here
     }
-    if (m) s = t(s.add(t(m.to(s.dtype))));
-    return s.softmax(-1);
+    if (!m) return s.softmax(-1);
+    s = t(s.add(t(m.to(s.dtype))));
+    // rows the mask leaves without any key give 0 (and zero gradients), as the CPU kernel and the flash
+    // path do, instead of softmax's NaN
+    // (their scores are zeroed first, so even the softmax backward under autograd stays finite)
+    const none = t(t(s.eq(-Infinity)).all(-1, { keepdim: true }));
+    return t(t(s.maskedFill(none, 0)).softmax(-1)).maskedFill(none, 0);
   };
   // dropout: every step under autograd (the dropout node saves its mask)
   if (dropoutP > 0) return cudaDropout(probs(q, k, add), dropoutP).matmul(v);

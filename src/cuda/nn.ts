@@ -61,7 +61,11 @@ export function cudaCrossEntropyRows(x2: Tensor, t: Tensor, w: Tensor | null, ig
   if (w || smoothing !== 0 || ignoreIndex !== -100 || x2.dtype === 'float64') return cudaCrossEntropyExt(x2, t, w, ignoreIndex, smoothing);
   floatOnly(op, x2);
   const [M, C] = x2.shape;
-  const xc = ownedContiguous(x2), tc = ownedContiguous(t, 'int32');
+  // int64 ids saturate to the int32 range first, so an id past 2^31 stays out of range (and is flagged
+  // by the kernel) instead of wrapping to a valid class
+  const ts = t.dtype === 'int64' ? noGrad(() => t.clamp(-(2 ** 31), 2 ** 31 - 1)) : t;
+  const xc = ownedContiguous(x2), tc = ownedContiguous(ts, 'int32');
+  if (ts !== t && tc !== ts) ts.dispose();
   const loss = emptyCuda([M], 'float32', op);
   const d = x2.requiresGrad ? emptyCuda([M, C], x2.dtype, op) : null;
   const a = args().num(1).view(xc).view(tc).view(loss);

@@ -65,9 +65,15 @@ module.exports = function checks(nr, expect) {
       };
       pair('bfloat16', [2, 2, 40, 64], [2, 2, 56, 64], [2, 2, 56, 64], {}, mk(40, 56));
       pair('float32', [2, 2, 40, 24], [2, 2, 56, 24], [2, 2, 56, 24], { isCausal: true }, mk(40, 56));
-      const none = nr.zeros([40, 56], { dtype: 'bool' });  // flash: every row empty -> 0
+      const none = nr.zeros([40, 56], { dtype: 'bool' });  // every row empty -> 0, on both paths
       const r = pair('float16', [2, 2, 40, 64], [2, 2, 56, 64], [2, 2, 56, 64], {}, none);
       expect(r.yb.abs().max().item()).toBe(0);
+      const half = nr.ones([40, 56], { dtype: 'bool' });
+      half.slice(0, 0, 20).fill_(0);   // composed: rows 0..19 empty -> 0 and zero gradients, the rest as the CPU
+      const rc = pair('float32', [2, 2, 40, 24], [2, 2, 56, 24], [2, 2, 56, 24], {}, half);
+      expect(rc.yb.slice(2, 0, 20).abs().max().item()).toBe(0);
+      const rd = pair('float32', [2, 2, 40, 24], [2, 2, 56, 24], [2, 2, 56, 24], { dropoutP: 0.2 }, half, 21);
+      expect(back(rd.gpu[0].grad).isnan().any().item()).toBe(false);
     },
 
     'flash attention on 2-D / 3-D and non-contiguous inputs, custom scale': () => {
