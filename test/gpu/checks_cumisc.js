@@ -72,6 +72,10 @@ module.exports = function checks(nr, expect) {
       // a bad target is flagged by the device and reported at the next readback
       const bad = nr.tensor([0, 9, 1, 2, 3, 4], { dtype: 'int64' });
       expect(() => F.crossEntropy(onGpu(x), onGpu(bad), { weight: onGpu(w) }).item()).toThrow(/target/);
+      // the fast kernel (no weights): an int64 id past 2^32 must not wrap to a valid class
+      const huge = nr.tensor([0, 2 ** 32 + 3, 1, 2, 3, 4], { dtype: 'int64' });
+      expect(() => F.crossEntropy(onGpu(x), onGpu(huge)).item()).toThrow(/target/);
+      expect(() => F.crossEntropy(onGpu(x), onGpu(bad)).item()).toThrow(/target/);
     },
 
     'nllLoss and the elementwise losses': () => {
