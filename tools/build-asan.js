@@ -41,6 +41,17 @@ function nodeInclude() {
   return again;
 }
 
+/**
+ * binding.gyp's "defines", read from the file so the sanitizer build cannot drift from the release one
+ * (it once lacked NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS, and a worker terminated in the middle of an
+ * addon call then aborted the process instead of unwinding).
+ */
+function gypDefines() {
+  const m = /"defines"\s*:\s*(\[[^\]]*\])/.exec(fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8'));
+  if (!m) throw new Error('build-asan: no "defines" list in binding.gyp');
+  return JSON.parse(m[1]).map((d) => `-D${d}`);
+}
+
 const SAN = ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'];
 const cflags = [
   '-fPIC', '-pthread', '-m64', '-O1', '-g', ...SAN,
@@ -49,7 +60,7 @@ const cflags = [
   // binding.gyp's defines, plus the ones node-gyp adds
   '-DNODE_GYP_MODULE_NAME=neurona', '-DBUILDING_NODE_EXTENSION', '-D_GLIBCXX_USE_CXX11_ABI=1',
   '-D_FILE_OFFSET_BITS=64', '-D_LARGEFILE_SOURCE', '-D__STDC_FORMAT_MACROS',
-  '-DNAPI_VERSION=8', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DNAPI_CPP_EXCEPTIONS',
+  ...gypDefines(),
   `-I${nodeInclude()}`, `-I${path.resolve(require('node-addon-api').include_dir.replace(/^"|"$/g, ''))}`,
   `-I${path.join(root, 'native', 'include')}`, `-I${path.join(root, 'native')}`,
 ];

@@ -13,7 +13,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 n=0
 for f in $(node tools/sources.js); do
-  "$CXX" -std=c++17 -O1 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  "$CXX" -std=c++17 -O1 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
     -I"$NODE_INC" -I"$NAPI_INC" -Inative/include -Inative -c "$f" -o "$out/$n.o"
   n=$((n + 1))
 done
