@@ -14,6 +14,8 @@ Buf cuda_buf(const Napi::CallbackInfo& info, size_t i, const char* op);
 
 // JS dtype (native/include/nr/dtype.h) -> library dtype (cuda/neurona_cuda.h).
 nrc_dtype nrc_dtype_of(DType t);
+// The library's view of v (its data pointer already includes the offset); negative strides throw.
+nrc_view to_nrc_view(Napi::Env env, const View& v, const std::string& op);
 // Throws "<op>: <what>" unless ok.
 void cuda_need(Napi::Env env, bool ok, const char* op, const std::string& what);
 inline bool f32_contig(const View& v) { return v.dtype == DType::f32 && v.is_contiguous(); }

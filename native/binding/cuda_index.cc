@@ -8,45 +8,17 @@
 #include <string>
 #include <vector>
 #include "binding/cuda_common.h"
+#include "binding/index_args.h"
 
 namespace nr {
 
 namespace {
 
-std::string op_name(const Napi::CallbackInfo& info, const char* dflt) {
-  size_t n = info.Length();
-  if (n > 0 && info[n - 1].IsString()) return info[n - 1].As<Napi::String>().Utf8Value();
-  return dflt;
-}
-
-nrc_view to_view(Napi::Env env, const View& v, const std::string& op) {
-  nrc_view r{};
-  r.ndim = v.ndim;
-  r.offset = 0;  // v.data already points at the first element
-  for (int d = 0; d < v.ndim; ++d) {
-    if (v.strides[d] < 0) throw_error(env, op + ": negative strides are not supported on cuda (view " + shape_str(v) + ")");
-    r.shape[d] = v.shape[d];
-    r.strides[d] = v.strides[d];
-  }
-  return r;
-}
-
-void require_index_dtype(Napi::Env env, const std::string& op, const View& idx) {
-  if (idx.dtype != DType::i64 && idx.dtype != DType::i32)
-    throw_type(env, op + ": index tensors must be int64 or int32, got " + dtype_name(idx.dtype));
-}
-
-bool same_shape(const View& a, const View& b) {
-  if (a.ndim != b.ndim) return false;
-  for (int d = 0; d < a.ndim; ++d) if (a.shape[d] != b.shape[d]) return false;
-  return true;
-}
-
 // Checks the index views on the device; throws the CPU's RangeError for the first bad element.
 void check_indices(Napi::Env env, const CudaApi* api, const std::string& op, const std::vector<View>& ix, const std::vector<int64_t>& sizes,
                    const std::vector<int>& dims, bool allow_negative) {
   std::vector<nrc_index_arg> a(ix.size());
-  for (size_t j = 0; j < ix.size(); ++j) a[j] = nrc_index_arg{nrc_dtype_of(ix[j].dtype), ix[j].data, to_view(env, ix[j], op), sizes[j]};
+  for (size_t j = 0; j < ix.size(); ++j) a[j] = nrc_index_arg{nrc_dtype_of(ix[j].dtype), ix[j].data, to_nrc_view(env, ix[j], op), sizes[j]};
   int bad = 0, which = -1;
   int64_t value = 0;
   cuda_check(env, api, api->nrc_index_check((int)a.size(), a.data(), allow_negative ? 1 : 0, &bad, &which, &value), op.c_str());
@@ -55,16 +27,12 @@ void check_indices(Napi::Env env, const CudaApi* api, const std::string& op, con
                          std::to_string(sizes[which]));
 }
 
-const char* mode_name(int mode) {
-  static const char* n[] = {"scatter", "scatterAdd", "scatter(multiply)", "scatterReduce(amax)", "scatterReduce(amin)"};
-  return mode >= 0 && mode <= 4 ? n[mode] : "scatter";
-}
 
 }  // namespace
 
 // cudaGather(out, x, index, [opName]) args: dim, outView, xView, indexView (as the CPU gather)
 NR_BINDING(cudaGather) {
-  std::string op = op_name(info, "gather");
+  std::string op = index_op_name(info, "gather");
   Napi::Env env = info.Env();
   const CudaApi* api = cuda_api_or_throw(env, op.c_str());
   ArgReader r(info, op.c_str());
@@ -78,22 +46,22 @@ NR_BINDING(cudaGather) {
     if (d != dim && idx.shape[d] > x.shape[d])
       throw_range(env, op + ": size of index " + shape_str(idx) + " must not exceed the input " + shape_str(x) + " except in dimension " +
                            std::to_string(dim));
-  if (!same_shape(out, idx) || out.dtype != x.dtype) throw_range(env, op + ": output does not match the index shape / input dtype");
+  if (!same_index_shape(out, idx) || out.dtype != x.dtype) throw_range(env, op + ": output does not match the index shape / input dtype");
   check_indices(env, api, op, {idx}, {x.shape[dim]}, {dim}, false);
-  nrc_view ov = to_view(env, out, op), xv = to_view(env, x, op), iv = to_view(env, idx, op);
+  nrc_view ov = to_nrc_view(env, out, op), xv = to_nrc_view(env, x, op), iv = to_nrc_view(env, idx, op);
   cuda_check(env, api, api->nrc_gather(nrc_dtype_of(x.dtype), out.data, &ov, x.data, &xv, nrc_dtype_of(idx.dtype), idx.data, &iv, dim), op.c_str());
   return env.Undefined();
 }
 
 // cudaScatter(out, index, src, [opName]) args: mode, dim, outView, indexView, srcView; out updated in place.
 NR_BINDING(cudaScatter) {
-  std::string op = op_name(info, "scatter");
+  std::string op = index_op_name(info, "scatter");
   Napi::Env env = info.Env();
   const CudaApi* api = cuda_api_or_throw(env, op.c_str());
   ArgReader r(info, op.c_str());
   int mode = (int)r.num(), dim = (int)r.num();
   if (mode < 0 || mode > 4) throw_range(env, op + ": bad reduction code");
-  if (op == "scatter" && mode != 0) op = mode_name(mode);
+  if (op == "scatter" && mode != 0) op = scatter_mode_name(mode);
   View out = r.view_in(cuda_buf(info, 0, op.c_str())), idx = r.view_in(cuda_buf(info, 1, op.c_str())), src = r.view_in(cuda_buf(info, 2, op.c_str()));
   require_index_dtype(env, op, idx);
   if (out.ndim < 1 || dim < 0 || dim >= out.ndim) throw_range(env, op + ": dimension out of range for input " + shape_str(out));
@@ -108,7 +76,7 @@ NR_BINDING(cudaScatter) {
     throw_type(env, op + ": input (" + dtype_name(out.dtype) + ") and src (" + dtype_name(src.dtype) + ") must have the same dtype");
   if (mode != 0 && out.dtype == DType::b8) throw_type(env, op + ": not supported for " + dtype_name(out.dtype) + " tensors");
   check_indices(env, api, op, {idx}, {out.shape[dim]}, {dim}, false);
-  nrc_view ov = to_view(env, out, op), iv = to_view(env, idx, op), sv = to_view(env, src, op);
+  nrc_view ov = to_nrc_view(env, out, op), iv = to_nrc_view(env, idx, op), sv = to_nrc_view(env, src, op);
   cuda_check(env, api, api->nrc_scatter(mode, nrc_dtype_of(out.dtype), out.data, &ov, nrc_dtype_of(idx.dtype), idx.data, &iv, src.data, &sv, dim),
              op.c_str());
   return env.Undefined();
@@ -124,7 +92,7 @@ std::vector<View> adv_indices(const Napi::CallbackInfo& info, ArgReader& r, cons
   for (int j = 0; j < k; ++j) {
     require_index_dtype(env, op, ix[j]);
     if (ix[j].dtype != ix[0].dtype) throw_type(env, op + ": all index tensors must have the same dtype");
-    if (!same_shape(ix[j], ix[0])) throw_range(env, op + ": index tensors must be broadcast to one shape");
+    if (!same_index_shape(ix[j], ix[0])) throw_range(env, op + ": index tensors must be broadcast to one shape");
   }
   return ix;
 }
@@ -155,7 +123,7 @@ void check_adv(Napi::Env env, const CudaApi* api, const std::string& op, const s
 
 // cudaIndexGather(out, x, idx_0..idx_{k-1}, [opName]) args: k, dims[k], outView, xView, idxViews
 NR_BINDING(cudaIndexGather) {
-  std::string op = op_name(info, "index");
+  std::string op = index_op_name(info, "index");
   Napi::Env env = info.Env();
   const CudaApi* api = cuda_api_or_throw(env, op.c_str());
   ArgReader r(info, op.c_str());
@@ -168,10 +136,10 @@ NR_BINDING(cudaIndexGather) {
   require_adv_shape(env, op, out, ix[0], x, k, "output");
   if (out.dtype != x.dtype) throw_type(env, op + ": output dtype mismatch");
   check_adv(env, api, op, ix, x, k, dims);
-  nrc_view ov = to_view(env, out, op), xv = to_view(env, x, op);
+  nrc_view ov = to_nrc_view(env, out, op), xv = to_nrc_view(env, x, op);
   std::vector<nrc_view> iv;
   std::vector<const void*> ip;
-  for (const View& v : ix) { iv.push_back(to_view(env, v, op)); ip.push_back(v.data); }
+  for (const View& v : ix) { iv.push_back(to_nrc_view(env, v, op)); ip.push_back(v.data); }
   cuda_check(env, api, api->nrc_index_gather(nrc_dtype_of(x.dtype), out.data, &ov, x.data, &xv, k, nrc_dtype_of(ix[0].dtype), ip.data(), iv.data()),
              op.c_str());
   return env.Undefined();
@@ -180,7 +148,7 @@ NR_BINDING(cudaIndexGather) {
 // cudaIndexPut(x, values, idx_0..idx_{k-1}, [opName]) args: k, accumulate, dims[k], xView, valuesView (B..., R...)
 // with broadcast strides, idxViews. x is updated in place.
 NR_BINDING(cudaIndexPut) {
-  std::string op = op_name(info, "indexPut_");
+  std::string op = index_op_name(info, "indexPut_");
   Napi::Env env = info.Env();
   const CudaApi* api = cuda_api_or_throw(env, op.c_str());
   ArgReader r(info, op.c_str());
@@ -196,10 +164,10 @@ NR_BINDING(cudaIndexPut) {
     throw_type(env, op + ": values (" + dtype_name(values.dtype) + ") and input (" + dtype_name(x.dtype) + ") must have the same dtype");
   if (accumulate && x.dtype == DType::b8) throw_type(env, op + ": accumulate is not supported for " + dtype_name(x.dtype) + " tensors");
   check_adv(env, api, op, ix, x, k, dims);
-  nrc_view xv = to_view(env, x, op), vv = to_view(env, values, op);
+  nrc_view xv = to_nrc_view(env, x, op), vv = to_nrc_view(env, values, op);
   std::vector<nrc_view> iv;
   std::vector<const void*> ip;
-  for (const View& v : ix) { iv.push_back(to_view(env, v, op)); ip.push_back(v.data); }
+  for (const View& v : ix) { iv.push_back(to_nrc_view(env, v, op)); ip.push_back(v.data); }
   cuda_check(env, api,
              api->nrc_index_put(accumulate ? 1 : 0, nrc_dtype_of(x.dtype), x.data, &xv, values.data, &vv, k, nrc_dtype_of(ix[0].dtype), ip.data(), iv.data()),
              op.c_str());
@@ -212,7 +180,7 @@ NR_BINDING(cudaNonzeroCount) {
   const CudaApi* api = cuda_api_or_throw(env, "nonzero");
   ArgReader r(info, "nonzero");
   View x = r.view_in(cuda_buf(info, 0, "nonzero"));
-  nrc_view xv = to_view(env, x, "nonzero");
+  nrc_view xv = to_nrc_view(env, x, "nonzero");
   int64_t n = 0;
   cuda_check(env, api, api->nrc_count_nonzero(nrc_dtype_of(x.dtype), x.data, &xv, &n), "nonzero");
   return Napi::Number::New(env, (double)n);
@@ -226,7 +194,7 @@ NR_BINDING(cudaNonzero) {
   View out = r.view_in(cuda_buf(info, 0, "nonzero")), x = r.view_in(cuda_buf(info, 1, "nonzero"));
   if (out.dtype != DType::i64 || out.ndim != 2 || out.shape[1] != x.ndim || !out.is_contiguous())
     throw_range(env, "nonzero: output must be a contiguous int64 (n, " + std::to_string(x.ndim) + ") tensor");
-  nrc_view xv = to_view(env, x, "nonzero");
+  nrc_view xv = to_nrc_view(env, x, "nonzero");
   cuda_check(env, api, api->nrc_nonzero(nrc_dtype_of(x.dtype), x.data, &xv, out.ptr<int64_t>(), out.shape[0]), "nonzero");
   return env.Undefined();
 }

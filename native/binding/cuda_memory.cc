@@ -32,6 +32,18 @@ void cuda_check(Napi::Env env, const CudaApi* a, nrc_status s, const char* op) {
   throw e;
 }
 
+nrc_view to_nrc_view(Napi::Env env, const View& v, const std::string& op) {
+  nrc_view r{};
+  r.ndim = v.ndim;
+  r.offset = 0;
+  for (int d = 0; d < v.ndim; ++d) {
+    if (v.strides[d] < 0) throw_error(env, op + ": negative strides are not supported on cuda (view " + shape_str(v) + ")");
+    r.shape[d] = v.shape[d];
+    r.strides[d] = v.strides[d];
+  }
+  return r;
+}
+
 nrc_dtype nrc_dtype_of(DType t) {
   switch (t) {
     case DType::f32: return NRC_F32;

@@ -11,19 +11,6 @@ namespace {
 
 bool is_float16ish(DType t) { return t == DType::f32 || t == DType::f16 || t == DType::bf16; }
 
-// The library's view of v: its data pointer already includes the offset.
-nrc_view to_view(Napi::Env env, const View& v, const char* op) {
-  nrc_view r{};
-  r.ndim = v.ndim;
-  r.offset = 0;
-  for (int d = 0; d < v.ndim; ++d) {
-    if (v.strides[d] < 0) throw_error(env, std::string(op) + ": negative strides are not supported on cuda (view " + shape_str(v) + ")");
-    r.shape[d] = v.shape[d];
-    r.strides[d] = v.strides[d];
-  }
-  return r;
-}
-
 void same_shape(Napi::Env env, const View& a, const View& b, const char* op) {
   bool ok = a.ndim == b.ndim;
   for (int d = 0; ok && d < a.ndim; ++d) ok = a.shape[d] == b.shape[d];
@@ -44,7 +31,7 @@ NR_BINDING(cudaCopy) {
   View d = r.view_in(cuda_buf(info, 0, "copy_"));
   View s = r.view_in(cuda_buf(info, 1, "copy_"));
   same_shape(env, d, s, "copy_");
-  nrc_view dv = to_view(env, d, "copy_"), sv = to_view(env, s, "copy_");
+  nrc_view dv = to_nrc_view(env, d, "copy_"), sv = to_nrc_view(env, s, "copy_");
   cuda_check(env, a, a->nrc_copy_strided(nrc_dtype_of(d.dtype), d.data, &dv, nrc_dtype_of(s.dtype), s.data, &sv), "copy_");
   return env.Undefined();
 }
@@ -67,7 +54,7 @@ NR_BINDING(cudaBinary) {
   same_shape(env, o, y, "binary");
   if (x.dtype != y.dtype || (!ext && o.dtype != x.dtype)) throw_type(env, "binary: operands must share one dtype (and the output's) on cuda");
   if (op < 0 || op > (ext ? (int64_t)NRCB_FLOOR_DIVIDE : (int64_t)NRC_POW)) throw_range(env, "binary: unknown op code");
-  nrc_view ov = to_view(env, o, "binary"), xv = to_view(env, x, "binary"), yv = to_view(env, y, "binary");
+  nrc_view ov = to_nrc_view(env, o, "binary"), xv = to_nrc_view(env, x, "binary"), yv = to_nrc_view(env, y, "binary");
   nrc_status s = ext ? api->nrc_binary_ext((nrc_binary_ext_op)op, nrc_dtype_of(x.dtype), nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv, al, be)
                      : api->nrc_binary_strided((nrc_binary_op)op, nrc_dtype_of(o.dtype), o.data, &ov, x.data, &xv, y.data, &yv);
   cuda_check(env, api, s, "binary");
@@ -87,7 +74,7 @@ NR_BINDING(cudaUnary) {
   same_shape(env, o, x, "unary");
   if (op < 0 || op > NRCU_LOGICAL_NOT) throw_range(env, "unary: unknown op code");
   cuda_need(env, o.dtype == (op >= NRCU_ISNAN ? DType::b8 : x.dtype), "unary", "output dtype must be the input's (bool for predicates)");
-  nrc_view ov = to_view(env, o, "unary"), xv = to_view(env, x, "unary");
+  nrc_view ov = to_nrc_view(env, o, "unary"), xv = to_nrc_view(env, x, "unary");
   cuda_check(env, api, api->nrc_unary_strided((nrc_unary_ext_op)op, nrc_dtype_of(x.dtype), o.data, &ov, x.data, &xv, a, b), "unary");
   return env.Undefined();
 }
@@ -103,7 +90,7 @@ NR_BINDING(cudaWhere) {
   same_shape(env, o, x, "where");
   same_shape(env, o, y, "where");
   if (c.dtype != DType::b8 || x.dtype != o.dtype || y.dtype != o.dtype) throw_type(env, "where: expected a bool condition and values of the output dtype");
-  nrc_view ov = to_view(env, o, "where"), cv = to_view(env, c, "where"), xv = to_view(env, x, "where"), yv = to_view(env, y, "where");
+  nrc_view ov = to_nrc_view(env, o, "where"), cv = to_nrc_view(env, c, "where"), xv = to_nrc_view(env, x, "where"), yv = to_nrc_view(env, y, "where");
   cuda_check(env, api, api->nrc_where_strided(nrc_dtype_of(o.dtype), o.data, &ov, c.data, &cv, x.data, &xv, y.data, &yv), "where");
   return env.Undefined();
 }

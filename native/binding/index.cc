@@ -5,22 +5,12 @@
 #include <string>
 #include <vector>
 #include "binding/binding.h"
+#include "binding/index_args.h"
 #include "nr/kernels/index.h"
 
 namespace nr {
 
 namespace {
-
-std::string op_name(const Napi::CallbackInfo& info, const char* dflt) {
-  size_t n = info.Length();
-  if (n > 0 && info[n - 1].IsString()) return info[n - 1].As<Napi::String>().Utf8Value();
-  return dflt;
-}
-
-void require_index_dtype(Napi::Env env, const std::string& op, const View& idx) {
-  if (idx.dtype != DType::i64 && idx.dtype != DType::i32)
-    throw_type(env, op + ": index tensors must be int64 or int32, got " + dtype_name(idx.dtype));
-}
 
 // Throws a RangeError if any index is outside its dimension (negatives wrap when allow_negative).
 void require_in_range(Napi::Env env, const std::string& op, const View& idx, int64_t size, int dim, bool allow_negative) {
@@ -30,24 +20,14 @@ void require_in_range(Napi::Env env, const std::string& op, const View& idx, int
                        " with size " + std::to_string(size));
 }
 
-bool same_shape(const View& a, const View& b) {
-  if (a.ndim != b.ndim) return false;
-  for (int d = 0; d < a.ndim; ++d) if (a.shape[d] != b.shape[d]) return false;
-  return true;
-}
-
 bool reducible(DType t) { return t != DType::b8 && t != DType::f16 && t != DType::bf16; }
 
-const char* mode_name(int mode) {
-  static const char* n[] = {"scatter", "scatterAdd", "scatter(multiply)", "scatterReduce(amax)", "scatterReduce(amin)"};
-  return mode >= 0 && mode <= 4 ? n[mode] : "scatter";
-}
 
 }  // namespace
 
 // gather(outBuf, xBuf, indexBuf, [opName]) args: dim, outView, xView, indexView
 NR_BINDING(gather) {
-  std::string op = op_name(info, "gather");
+  std::string op = index_op_name(info, "gather");
   ArgReader r(info, op.c_str());
   Napi::Env env = info.Env();
   int dim = (int)r.num();
@@ -60,7 +40,7 @@ NR_BINDING(gather) {
     if (d != dim && idx.shape[d] > x.shape[d])
       throw_range(env, op + ": size of index " + shape_str(idx) + " must not exceed the input " + shape_str(x) +
                            " except in dimension " + std::to_string(dim));
-  if (!same_shape(out, idx) || out.dtype != x.dtype) throw_range(env, op + ": output does not match the index shape / input dtype");
+  if (!same_index_shape(out, idx) || out.dtype != x.dtype) throw_range(env, op + ": output does not match the index shape / input dtype");
   require_in_range(env, op, idx, x.shape[dim], dim, false);
   gather(out, x, idx, dim);
   return env.Undefined();
@@ -69,12 +49,12 @@ NR_BINDING(gather) {
 // scatter(outBuf, indexBuf, srcBuf, [opName]) args: mode, dim, outView, indexView, srcView
 // out is updated in place; src may be a 0-strided view of a scalar.
 NR_BINDING(scatter) {
-  std::string op = op_name(info, "scatter");
+  std::string op = index_op_name(info, "scatter");
   ArgReader r(info, op.c_str());
   Napi::Env env = info.Env();
   int mode = (int)r.num(), dim = (int)r.num();
   if (mode < 0 || mode > 4) throw_range(env, op + ": bad reduction code");
-  if (op == "scatter" && mode != 0) op = mode_name(mode);
+  if (op == "scatter" && mode != 0) op = scatter_mode_name(mode);
   View out = r.view(0), idx = r.view(1), src = r.view(2);
   require_index_dtype(env, op, idx);
   if (out.ndim < 1 || dim < 0 || dim >= out.ndim) throw_range(env, op + ": dimension out of range for input " + shape_str(out));
@@ -102,7 +82,7 @@ static std::vector<View> read_indices(ArgReader& r, const std::string& op, int k
   for (int j = 0; j < k; ++j) {
     require_index_dtype(env, op, ix[j]);
     if (ix[j].dtype != ix[0].dtype) throw_type(env, op + ": all index tensors must have the same dtype");
-    if (!same_shape(ix[j], ix[0])) throw_range(env, op + ": index tensors must be broadcast to one shape");
+    if (!same_index_shape(ix[j], ix[0])) throw_range(env, op + ": index tensors must be broadcast to one shape");
   }
   for (int j = 0; j < k; ++j) require_in_range(env, op, ix[j], x.shape[j], dims[j], true);
   return ix;
@@ -118,7 +98,7 @@ static void require_adv_shape(Napi::Env env, const std::string& op, const View& 
 
 // indexGather(outBuf, xBuf, idxBuf_0..idxBuf_{k-1}, [opName]) args: k, dims[k], outView, xView, idxViews
 NR_BINDING(indexGather) {
-  std::string op = op_name(info, "index");
+  std::string op = index_op_name(info, "index");
   ArgReader r(info, op.c_str());
   Napi::Env env = info.Env();
   int k = (int)r.num();
@@ -137,7 +117,7 @@ NR_BINDING(indexGather) {
 // indexPut(xBuf, valuesBuf, idxBuf_0..idxBuf_{k-1}, [opName]) args: k, accumulate, dims[k], xView,
 // valuesView (B..., R...) with broadcast strides, idxViews. x is updated in place.
 NR_BINDING(indexPut) {
-  std::string op = op_name(info, "indexPut_");
+  std::string op = index_op_name(info, "indexPut_");
   ArgReader r(info, op.c_str());
   Napi::Env env = info.Env();
   int k = (int)r.num();
